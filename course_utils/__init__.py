@@ -1,0 +1,18 @@
+"""Helpers for the course *Deep convolutional models: case studies*.
+
+Every assignment notebook imports from this package. One module per idea:
+
+- ``budget``    how much heavy work (training) a notebook does: full for students,
+                quick for CI and the autograder
+- ``grading``   the instructor's ``course`` command (release, and later the rest)
+- ``authoring`` checks on source notebooks (nbgrader metadata, stored outputs)
+
+Importing the package quiets TensorFlow's C++ start-up logging, so that its noise does
+not bury a notebook's own output (it must be set before TensorFlow is imported).
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"

@@ -1,0 +1,154 @@
+"""Checks on source notebooks, for authors: nbgrader metadata and stored outputs.
+
+A source notebook under ``notebooks/<assignment>/`` must
+
+- be a valid notebook (nbformat) with valid nbgrader cell metadata (schema 3);
+- give every nbgrader cell a unique ``grade_id`` made of letters, digits, ``_`` and ``-``;
+- give every graded cell positive ``points``; lock every test cell;
+- mark solutions with ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and hidden tests
+  with ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``, balanced, and only where
+  they belong;
+- store outputs only in cells whose first line is ``# NBVAL_CHECK_OUTPUT`` (the cells
+  nbval compares), and store them there (otherwise nbval would compare nothing).
+
+``check_notebook(path)`` returns a list of problems, each a sentence naming the file,
+the cell and the fix; ``course check-sources`` runs it on every source notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+CHECK_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
+MAX_NOTEBOOK_BYTES = 400_000
+GRADE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+SCHEMA_VERSION = 3
+
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def is_compared(cell) -> bool:
+    """True for a code cell whose stored output nbval compares (``--nbval-lax``)."""
+    lines = cell.source.lstrip().splitlines()
+    return cell.cell_type == "code" and bool(lines) and lines[0].strip() == CHECK_OUTPUT_MARK
+
+
+def _balanced(source: str, begin: str, end: str) -> bool:
+    depth = 0
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == begin:
+            depth += 1
+            if depth > 1:
+                return False
+        elif stripped == end:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def check_notebook(path: str | Path) -> list[str]:
+    """Return the problems found in one source notebook (empty when it is fine)."""
+    path = Path(path)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # any parse failure is reported, not raised
+        return [f"{path}: cannot be read as a notebook ({exc}); restore it from git."]
+
+    problems: list[str] = []
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        problems.append(f"{path}: not a valid notebook: {exc.message}")
+
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        problems.append(
+            f"{path}: {size:,} bytes; source notebooks stay under {MAX_NOTEBOOK_BYTES:,}. "
+            "Clear the outputs of cells nbval does not compare."
+        )
+
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        where = f"{path}: cell {index}"
+        meta = cell.metadata.get("nbgrader")
+        text = cell.source
+
+        if cell.cell_type == "code":
+            compared = is_compared(cell)
+            if cell.outputs and not compared:
+                problems.append(
+                    f"{where}: stores outputs but is not compared by nbval; clear them, or "
+                    f"start the cell with '{CHECK_OUTPUT_MARK}' if they are expected output."
+                )
+            if compared and (not cell.outputs or cell.execution_count is None):
+                problems.append(
+                    f"{where}: marked '{CHECK_OUTPUT_MARK}' but stores no output from a run, "
+                    "so nbval would compare nothing; run the cell and save its output."
+                )
+
+        has_solution_marks = SOLUTION_BEGIN in text or SOLUTION_END in text
+        has_hidden_marks = HIDDEN_BEGIN in text or HIDDEN_END in text
+        if not meta:
+            if has_solution_marks or has_hidden_marks:
+                problems.append(
+                    f"{where}: has solution or hidden-test markers but no nbgrader metadata; "
+                    "mark it in the nbgrader 'Create Assignment' toolbar."
+                )
+            continue
+
+        grade_id = meta.get("grade_id")
+        where = f"{path}: cell {index} ({grade_id or 'no grade_id'})"
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            problems.append(
+                f"{where}: nbgrader schema_version is {meta.get('schema_version')!r}, "
+                f"expected {SCHEMA_VERSION}; run 'nbgrader update' on the notebook."
+            )
+        if not grade_id or not GRADE_ID_PATTERN.match(str(grade_id)):
+            problems.append(
+                f"{where}: grade_id {grade_id!r} must be non-empty letters, digits, '_' or '-'."
+            )
+        elif grade_id in seen:
+            problems.append(
+                f"{where}: grade_id {grade_id!r} is also used by cell {seen[grade_id]}; "
+                "grade_ids must be unique."
+            )
+        else:
+            seen[grade_id] = index
+
+        solution, grade = bool(meta.get("solution")), bool(meta.get("grade"))
+        if grade:
+            points = meta.get("points")
+            if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+                problems.append(f"{where}: graded cell needs positive points, has {points!r}.")
+        if grade and not solution and cell.cell_type == "code" and not meta.get("locked"):
+            problems.append(f"{where}: test cell must be locked (read-only for students).")
+
+        if cell.cell_type == "code" and solution:
+            if SOLUTION_BEGIN not in text or SOLUTION_END not in text:
+                problems.append(
+                    f"{where}: solution cell without '{SOLUTION_BEGIN}' / '{SOLUTION_END}'; "
+                    "without them nbgrader would release the whole cell blank."
+                )
+        if has_solution_marks and not solution:
+            problems.append(f"{where}: solution markers in a cell not marked as a solution.")
+        if has_solution_marks and not _balanced(text, SOLUTION_BEGIN, SOLUTION_END):
+            problems.append(f"{where}: solution markers are not balanced.")
+        if has_hidden_marks:
+            if not grade or solution:
+                problems.append(f"{where}: hidden tests belong in a locked, graded test cell.")
+            if not _balanced(text, HIDDEN_BEGIN, HIDDEN_END):
+                problems.append(f"{where}: hidden-test markers are not balanced.")
+
+    try:
+        from nbgrader.nbgraderformat import MetadataValidator
+
+        MetadataValidator().validate_nb(nb)
+    except Exception as exc:
+        problems.append(f"{path}: nbgrader rejects the metadata: {exc}")
+    return problems

@@ -1,0 +1,476 @@
+"""The instructor's ``course`` command, on nbgrader as the engine.
+
+Course layout (``nbgrader_config.py`` calls :func:`configure`)::
+
+    notebooks/<a>/<a>.ipynb       source (nbgrader's source/), with solutions
+    build/release/<a>/            student version        (course release)
+    build/submitted/<s>/<a>/      collected submissions
+    build/autograded/<s>/<a>/     executed and scored
+    build/feedback/<s>/<a>/       HTML feedback
+    build/gradebook.db            nbgrader's gradebook
+
+What this module adds to nbgrader so far:
+
+- :func:`configure` - one place for the course's nbgrader settings (TensorFlow-sized
+  timeouts, limited outputs, the stderr rule below), used by the course and by tests;
+- :class:`ForgiveStderr` - nbgrader gives 0 to a test cell with *any* stderr output, so
+  a TensorFlow warning would zero a correct answer; this preprocessor decides a cell by
+  its errors only and keeps the stderr text in the cell metadata for the instructor;
+- :func:`find_leaks` - proof that a release holds no solution line and no hidden test;
+- :func:`release` - generate, check for leaks, then publish atomically;
+- :func:`round_trip` - release an assignment, grade the solved notebook and the blank
+  release, and report (the test harness runs it on every assignment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .authoring import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, check_notebook
+
+BUILD = "build"
+CELL_TIMEOUT_S = 900  # one cell may train a network; nbgrader's 30 s default cannot
+COURSE_ID = "cnn-case-studies"
+
+
+# --------------------------------------------------------------------------- config
+class ForgiveStderr(NbGraderPreprocessor):
+    """Decide graded cells by their errors, not by TensorFlow's stderr noise.
+
+    nbgrader scores a test cell 0 when it printed anything to stderr, even when every
+    assertion passed. Here a stderr stream is removed from a code cell that raised no
+    error; its text is kept in ``cell.metadata["course"]["stderr"]`` so nothing is lost.
+    A cell that raised keeps everything and still scores 0.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if any(out.output_type == "error" for out in cell.outputs):
+            return cell, resources
+        kept, removed = [], []
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stderr":
+                removed.append(out.text)
+            else:
+                kept.append(out)
+        if removed:
+            cell.outputs = kept
+            cell.metadata.setdefault("course", {})["stderr"] = "".join(removed)
+        return cell, resources
+
+
+def configure(c, root: str | Path, source_directory: str = "notebooks") -> None:
+    """Apply the course's nbgrader settings to the traitlets config ``c``.
+
+    ``root`` is the course directory; every generated path lies under ``root/build``.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        Execute,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    root = Path(root).resolve()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = source_directory
+    c.CourseDirectory.release_directory = f"{BUILD}/release"
+    c.CourseDirectory.submitted_directory = f"{BUILD}/submitted"
+    c.CourseDirectory.autograded_directory = f"{BUILD}/autograded"
+    c.CourseDirectory.feedback_directory = f"{BUILD}/feedback"
+    c.CourseDirectory.solution_directory = f"{BUILD}/solution"
+    c.CourseDirectory.db_url = f"sqlite:///{root / BUILD / 'gradebook.db'}"
+
+    c.Execute.timeout = CELL_TIMEOUT_S
+    c.Execute.startup_timeout = 120
+    c.LimitOutput.max_lines = 300
+    c.LimitOutput.max_traceback = 60
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.Autograde.autograde_preprocessors = [
+        Execute,
+        ClearMetadataPreprocessor,
+        ForgiveStderr,  # after ClearMetadata, so the stderr it keeps in metadata stays
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+
+
+# --------------------------------------------------------------------------- discovery
+def find_assignments(root: str | Path, source_directory: str = "notebooks") -> list[str]:
+    """Names of the assignments under ``root/source_directory``: ``<a>/<a>.ipynb``."""
+    source = Path(root) / source_directory
+    if not source.is_dir():
+        return []
+    return sorted(d.name for d in source.iterdir() if (d / f"{d.name}.ipynb").is_file())
+
+
+# --------------------------------------------------------------------------- leaks
+def _marked_lines(source: str, begin: str, end: str) -> list[str]:
+    inside, found = False, []
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == begin:
+            inside = True
+        elif stripped == end:
+            inside = False
+        elif inside:
+            found.append(stripped)
+    return found
+
+
+def _unmarked_lines(source: str) -> set[str]:
+    inside, found = False, set()
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped in (SOLUTION_BEGIN, HIDDEN_BEGIN):
+            inside = True
+        elif stripped in (SOLUTION_END, HIDDEN_END):
+            inside = False
+        elif not inside:
+            found.add(stripped)
+    return found
+
+
+def _significant(line: str) -> bool:
+    # one-token lines ("pass", ")", "return A") say nothing about the answer
+    return len(line) >= 8 and len(line.split()) >= 2
+
+
+def find_leaks(source_nb, release_nb, name: str = "notebook") -> list[str]:
+    """Lines of solutions or hidden tests that a released notebook still contains.
+
+    A line counts when it is significant (two or more tokens, 8+ characters) and does
+    not also appear, unmarked, somewhere in the source notebook.
+    """
+    public: set[str] = set()
+    secret: dict[str, str] = {}
+    for cell in source_nb.cells:
+        public |= _unmarked_lines(cell.source)
+    for cell in source_nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+        for line in _marked_lines(cell.source, SOLUTION_BEGIN, SOLUTION_END):
+            secret.setdefault(line, f"solution of {gid}")
+        for line in _marked_lines(cell.source, HIDDEN_BEGIN, HIDDEN_END):
+            secret.setdefault(line, f"hidden test of {gid}")
+    secret = {k: v for k, v in secret.items() if _significant(k) and k not in public}
+
+    leaks = []
+    for index, cell in enumerate(release_nb.cells):
+        for marker in (SOLUTION_BEGIN, SOLUTION_END, HIDDEN_BEGIN, HIDDEN_END):
+            if marker in cell.source:
+                leaks.append(f"{name}: cell {index} still contains '{marker}'")
+        for line in cell.source.splitlines():
+            what = secret.get(line.strip())
+            if what:
+                leaks.append(
+                    f"{name}: cell {index} contains a line of the {what}: {line.strip()!r}"
+                )
+    return leaks
+
+
+# --------------------------------------------------------------------------- nbgrader
+class GradingError(RuntimeError):
+    """An nbgrader step failed; the message holds its output."""
+
+
+def _write_config(root: Path, source_directory: str, extra: str = "") -> None:
+    (root / "nbgrader_config.py").write_text(
+        "from course_utils.grading import configure\n"
+        "c = get_config()\n"
+        f"configure(c, root={str(root)!r}, source_directory={source_directory!r})\n{extra}\n"
+    )
+
+
+def run_nbgrader(root: str | Path, *args: str, env: dict | None = None) -> str:
+    """Run one nbgrader command in the course directory ``root``; return its log.
+
+    It runs in a subprocess so that each step starts clean; the kernel it launches gets
+    the quick training budget and quiet TensorFlow logging.
+    """
+    full_env = dict(os.environ)
+    full_env.setdefault("COURSE_BUDGET", "quick")
+    full_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # nbgrader runs `alembic` by name: the environment's bin/ must be on PATH even when
+    # the virtual environment is not activated (make calls .venv/bin/python directly).
+    bindir = str(Path(sys.executable).parent)
+    full_env["PATH"] = os.pathsep.join([bindir, full_env.get("PATH", "")])
+    full_env.update(env or {})
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(
+        cmd, cwd=root, env=full_env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise GradingError(f"'nbgrader {' '.join(args)}' failed in {root}:\n{log[-4000:]}")
+    return log
+
+
+def release(
+    root: str | Path, assignments: list[str] | None = None, source_directory: str = "notebooks"
+) -> dict[str, Path]:
+    """Generate the student version of each assignment into ``root/build/release``.
+
+    Each assignment is generated into a staging folder, checked with
+    :func:`check_notebook` and :func:`find_leaks`, and only then moved into place, so a
+    release that would leak a solution or hidden test is refused and nothing half-made
+    is left behind. Returns ``{assignment: released folder}``.
+    """
+    root = Path(root).resolve()
+    names = assignments or find_assignments(root, source_directory)
+    if not names:
+        raise GradingError(f"no assignments found under {root / source_directory}")
+    (root / BUILD).mkdir(exist_ok=True)
+    published = {}
+    for name in names:
+        source_nb_path = root / source_directory / name / f"{name}.ipynb"
+        if not source_nb_path.is_file():
+            raise GradingError(
+                f"no source notebook {source_nb_path}; assignments are folders "
+                f"{source_directory}/<name>/<name>.ipynb"
+            )
+        problems = check_notebook(source_nb_path)
+        if problems:
+            raise GradingError(
+                "refusing to release; fix the source first:\n" + "\n".join(problems)
+            )
+        staging = Path(tempfile.mkdtemp(prefix=".release-", dir=root / BUILD))
+        try:
+            run_nbgrader(
+                root,
+                "generate_assignment",
+                name,
+                "--force",
+                f"--CourseDirectory.release_directory={staging.relative_to(root)}",
+            )
+            out = staging / name
+            leaks = []
+            for released in sorted(out.glob("*.ipynb")):
+                src = root / source_directory / name / released.name
+                leaks += find_leaks(
+                    nbformat.read(src, as_version=4),
+                    nbformat.read(released, as_version=4),
+                    name=str(released.relative_to(staging)),
+                )
+            if leaks:
+                raise GradingError("refusing to release, it would leak:\n" + "\n".join(leaks))
+            target = root / BUILD / "release" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(out, target)
+            published[name] = target
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return published
+
+
+@dataclass
+class Score:
+    """One graded submission: points, and the graded cells that got no score."""
+
+    score: float
+    max_score: float
+    ungraded: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    forgiven_stderr: list[str] = field(default_factory=list)
+
+
+def autograde(root: str | Path, assignment: str, submissions: dict[str, Path]) -> dict[str, Score]:
+    """Autograde notebooks ``{student_id: path}`` for ``assignment``; return their scores.
+
+    The assignment must have been released (so it is in the gradebook).
+    """
+    from nbgrader.api import Gradebook
+
+    root = Path(root).resolve()
+    for student, path in submissions.items():
+        dest = root / BUILD / "submitted" / student / assignment
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, dest / f"{assignment}.ipynb")
+        run_nbgrader(root, "autograde", assignment, "--create", "--force", f"--student={student}")
+    scores = {}
+    with Gradebook(f"sqlite:///{root / BUILD / 'gradebook.db'}") as gb:
+        for student in submissions:
+            sub = gb.find_submission(assignment, student)
+            ungraded, failed = [], []
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.auto_score is None:
+                        ungraded.append(grade.name)
+                    elif grade.auto_score < grade.max_score:
+                        failed.append(grade.name)
+            graded_nb = root / BUILD / "autograded" / student / assignment / f"{assignment}.ipynb"
+            forgiven = [
+                cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+                for cell in nbformat.read(graded_nb, as_version=4).cells
+                if "stderr" in cell.metadata.get("course", {})
+            ]
+            scores[student] = Score(sub.score, sub.max_score, ungraded, failed, forgiven)
+    return scores
+
+
+@dataclass
+class RoundTrip:
+    """What :func:`round_trip` found for one assignment."""
+
+    assignment: str
+    leaks: list[str]
+    solved: Score
+    blank: Score
+
+
+def round_trip(
+    root: str | Path, assignment: str, source_directory: str = "notebooks", extra_config: str = ""
+) -> RoundTrip:
+    """Release ``assignment`` from a copy of the course and grade it both ways.
+
+    The source is copied into a fresh temporary course, so the real ``build/`` and
+    gradebook are never touched. The solved source notebook is graded as student
+    ``solved`` and the untouched release as student ``blank``. ``extra_config`` is
+    appended to the temporary course's ``nbgrader_config.py`` (``c`` is the config).
+    """
+    root = Path(root).resolve()
+    with tempfile.TemporaryDirectory(prefix=f"roundtrip-{assignment}-") as tmp:
+        course = Path(tmp)
+        shutil.copytree(root / source_directory / assignment, course / "source" / assignment)
+        _write_config(course, "source", extra_config)
+        leaks: list[str] = []
+        try:
+            release(course, [assignment], source_directory="source")
+        except GradingError as exc:
+            if "leak" not in str(exc):
+                raise
+            leaks = str(exc).splitlines()[1:]
+            # grade what nbgrader made anyway, to report the scores too
+            run_nbgrader(course, "generate_assignment", assignment, "--force")
+        released = course / BUILD / "release" / assignment / f"{assignment}.ipynb"
+        solved = course / "source" / assignment / f"{assignment}.ipynb"
+        scores = autograde(course, assignment, {"solved": solved, "blank": released})
+        return RoundTrip(assignment, leaks, scores["solved"], scores["blank"])
+
+
+def prepare_workspace(root: str | Path, dest: str | Path) -> dict[str, list[str]]:
+    """Copy released notebooks into a student's workspace without overwriting anything.
+
+    ``make lab`` opens JupyterLab on ``dest`` (``build/student``), never on
+    ``build/release``: a later release regenerates that folder, and would wipe a
+    student's answers. A file that already exists in ``dest`` is kept as it is.
+    Returns ``{"copied": [...], "kept": [...]}`` (paths relative to ``dest``).
+    """
+    release_dir = Path(root) / BUILD / "release"
+    dest = Path(dest)
+    copied, kept = [], []
+    for path in sorted(release_dir.rglob("*")):
+        if not path.is_file() or path.name == ".stamp":
+            continue
+        rel = path.relative_to(release_dir)
+        target = dest / rel
+        if target.exists():
+            kept.append(str(rel))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.part")
+        shutil.copy2(path, tmp)
+        os.replace(tmp, target)
+        copied.append(str(rel))
+    dest.mkdir(parents=True, exist_ok=True)
+    return {"copied": copied, "kept": kept}
+
+
+# --------------------------------------------------------------------------- CLI
+def _repo_root() -> Path:
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    raise SystemExit(
+        "course: no nbgrader_config.py here or above; run it from the course repository."
+    )
+
+
+def _not_yet(what: str):
+    def run(_args) -> int:
+        print(f"course {what}: not built yet (see the issue for the 'course' command).")
+        return 2
+
+    return run
+
+
+def _cmd_release(args) -> int:
+    root = _repo_root()
+    if not args.assignments and not find_assignments(root):
+        print("course release: no assignments under notebooks/ yet; nothing to release.")
+        return 0
+    try:
+        done = release(root, args.assignments or None)
+    except GradingError as exc:
+        print(f"course release: {exc}", file=sys.stderr)
+        return 1
+    for name, folder in done.items():
+        print(f"released {name} -> {folder.relative_to(root)}")
+    return 0
+
+
+def _cmd_workspace(args) -> int:
+    root = _repo_root()
+    result = prepare_workspace(root, args.dest)
+    for rel in result["copied"]:
+        print(f"new: {Path(args.dest) / rel}")
+    if result["kept"]:
+        print(
+            f"kept your {len(result['kept'])} existing file(s) in {args.dest} untouched; "
+            f"a fresh copy of each is in {BUILD}/release/."
+        )
+    return 0
+
+
+def _cmd_check_sources(_args) -> int:
+    root = _repo_root()
+    names = find_assignments(root)
+    problems = [p for n in names for p in check_notebook(root / "notebooks" / n / f"{n}.ipynb")]
+    for p in problems:
+        print(p)
+    print(f"checked {len(names)} source notebook(s): {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``course`` command."""
+    parser = argparse.ArgumentParser(
+        prog="course", description="Release, grade and check the notebooks of this course."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="generate the student notebooks into build/release")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.set_defaults(func=_cmd_release)
+    p = sub.add_parser("workspace", help="copy new released notebooks to a student folder")
+    p.add_argument("dest", nargs="?", default=f"{BUILD}/student")
+    p.set_defaults(func=_cmd_workspace)
+    p = sub.add_parser("check-sources", help="check nbgrader metadata and stored outputs")
+    p.set_defaults(func=_cmd_check_sources)
+    for name in ("collect", "autograde", "feedback", "export"):
+        p = sub.add_parser(name, help="not built yet")
+        p.add_argument("rest", nargs="*")
+        p.set_defaults(func=_not_yet(name))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Source notebooks: valid nbgrader metadata and no stored outputs but the compared ones."""
+
+import copy
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from course_utils.authoring import check_notebook
+from course_utils.grading import find_assignments
+
+SOURCES = [REPO / "notebooks" / a / f"{a}.ipynb" for a in find_assignments(REPO)]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.parent.name for p in SOURCES])
+def test_source_notebook_is_clean(path):
+    problems = check_notebook(path)
+    assert not problems, "\n".join(problems)
+
+
+def test_fixture_is_clean(fixture_notebook_path):
+    assert check_notebook(fixture_notebook_path) == []
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _break_duplicate_id(nb):
+    _cell(nb, "relu_tests").metadata.nbgrader.grade_id = "relu"
+
+
+def _break_points(nb):
+    _cell(nb, "relu_tests").metadata.nbgrader.points = 0
+
+
+def _break_unlocked(nb):
+    _cell(nb, "relu_tests").metadata.nbgrader.locked = False
+
+
+def _break_schema(nb):
+    _cell(nb, "relu").metadata.nbgrader.schema_version = 1
+
+
+def _break_outputs(nb):
+    _cell(nb, "relu").outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+
+
+def _break_compared_without_output(nb):
+    next(c for c in nb.cells if c.source.startswith("# NBVAL_CHECK_OUTPUT")).outputs = []
+
+
+def _break_solution_markers(nb):
+    cell = _cell(nb, "relu")
+    cell.source = cell.source.replace("    ### END SOLUTION", "")
+
+
+def _break_hidden_in_solution(nb):
+    cell = _cell(nb, "relu")
+    cell.source += "\n### BEGIN HIDDEN TESTS\nassert True\n### END HIDDEN TESTS"
+
+
+def _break_markers_without_metadata(nb):
+    del _cell(nb, "relu").metadata["nbgrader"]
+
+
+BREAKS = {
+    "duplicate grade_id": (_break_duplicate_id, "also used by cell"),
+    "zero points": (_break_points, "positive points"),
+    "unlocked test cell": (_break_unlocked, "must be locked"),
+    "old schema": (_break_schema, "schema_version"),
+    "stored output": (_break_outputs, "stores outputs but is not compared"),
+    "compared but empty": (_break_compared_without_output, "would compare nothing"),
+    "unbalanced solution": (_break_solution_markers, "END SOLUTION"),
+    "hidden test in solution": (_break_hidden_in_solution, "hidden tests belong"),
+    "markers without metadata": (_break_markers_without_metadata, "no nbgrader metadata"),
+}
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_each_defect_is_named(name, fixture_notebook_path, tmp_path):
+    breaker, expected = BREAKS[name]
+    nb = copy.deepcopy(nbformat.read(fixture_notebook_path, as_version=4))
+    breaker(nb)
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    problems = check_notebook(path)
+    assert any(expected in p for p in problems), problems
+    assert all(str(path) in p for p in problems)
+
+
+def test_unreadable_notebook_is_reported_not_raised(tmp_path):
+    path = tmp_path / "truncated.ipynb"
+    path.write_text('{"cells": [')
+    [problem] = check_notebook(path)
+    assert "cannot be read" in problem and str(path) in problem

@@ -1,0 +1,72 @@
+"""Units of course_utils.grading: the stderr rule, the leak finder, the workspace copy."""
+
+import copy
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_output
+
+from course_utils.grading import ForgiveStderr, find_leaks, prepare_workspace
+
+
+def _run(cell):
+    cell, _ = ForgiveStderr().preprocess_cell(cell, {}, 0)
+    return cell
+
+
+def test_stderr_of_a_passing_cell_is_removed_and_kept_in_metadata():
+    cell = new_code_cell(
+        "x = 1",
+        outputs=[
+            new_output("stream", name="stderr", text="W tensorflow/core: noise\n"),
+            new_output("stream", name="stdout", text="checks passed\n"),
+        ],
+    )
+    cell = _run(cell)
+    assert [o.name for o in cell.outputs] == ["stdout"]
+    assert cell.metadata["course"]["stderr"] == "W tensorflow/core: noise\n"
+
+
+def test_a_cell_that_raised_keeps_everything():
+    outputs = [
+        new_output("stream", name="stderr", text="noise\n"),
+        new_output("error", ename="AssertionError", evalue="wrong", traceback=[]),
+    ]
+    cell = _run(new_code_cell("assert False", outputs=copy.deepcopy(outputs)))
+    assert [o.output_type for o in cell.outputs] == ["stream", "error"]
+    assert "course" not in cell.metadata
+
+
+def test_release_of_nbgrader_has_no_leak(fixture_notebook_path):
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    source = nbformat.read(fixture_notebook_path, as_version=4)
+    released = copy.deepcopy(source)
+    for pp in (ClearSolutions(), ClearHiddenTests()):
+        released, _ = pp.preprocess(released, {"language": "python"})
+    assert find_leaks(source, released) == []
+
+
+def test_leaked_solution_and_hidden_test_are_named(fixture_notebook_path):
+    source = nbformat.read(fixture_notebook_path, as_version=4)
+    leaky = copy.deepcopy(source)
+    for cell in leaky.cells:  # a release made by hand that forgot to strip anything
+        cell.source = cell.source.replace("### BEGIN SOLUTION\n", "").replace(
+            "### BEGIN HIDDEN TESTS\n", ""
+        )
+    leaks = find_leaks(source, leaky, name="fixture.ipynb")
+    assert any("solution of relu" in leak and "np.maximum" in leak for leak in leaks)
+    assert any("hidden test of relu_tests" in leak for leak in leaks)
+    assert any("END SOLUTION" in leak for leak in leaks)
+
+
+def test_workspace_never_overwrites_student_work(tmp_path):
+    release = tmp_path / "build" / "release" / "a"
+    release.mkdir(parents=True)
+    (release / "a.ipynb").write_text("fresh release")
+    student = tmp_path / "student"
+    assert prepare_workspace(tmp_path, student)["copied"] == ["a/a.ipynb"]
+    (student / "a" / "a.ipynb").write_text("my answers")
+    (release / "a.ipynb").write_text("newer release")
+    result = prepare_workspace(tmp_path, student)
+    assert result == {"copied": [], "kept": ["a/a.ipynb"]}
+    assert (student / "a" / "a.ipynb").read_text() == "my answers"

@@ -1,0 +1,110 @@
+"""The set-up `make` promises: lint-clean code, the kernel, the nbgrader extensions,
+JupyterLab serving the student view, and a README whose commands exist."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def _run(*cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, **kw)
+
+
+def test_ruff_lint_clean():
+    result = _run(str(BIN / "ruff"), "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_clean():
+    result = _run(str(BIN / "ruff"), "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nbgrader_lab_extension_enabled():
+    result = _run(str(BIN / "jupyter"), "labextension", "list")
+    line = next(
+        (ln for ln in (result.stdout + result.stderr).splitlines() if "nbgrader" in ln), ""
+    )
+    assert "enabled" in line and "OK" in line, result.stdout + result.stderr
+
+
+def test_course_kernel_is_this_environment():
+    specs = json.loads(_run(str(BIN / "jupyter"), "kernelspec", "list", "--json").stdout)
+    spec = specs["kernelspecs"]["python3"]
+    assert Path(spec["resource_dir"]).is_relative_to(sys.prefix), (
+        "the python3 kernel is not the one `make` registers in .venv; run `make env`"
+    )
+    assert spec["spec"]["env"].get("TF_CPP_MIN_LOG_LEVEL") == "2"
+
+
+def _make_targets():
+    text = (REPO / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][\w-]*):", text, flags=re.M))
+
+
+def test_every_make_command_in_readme_exists():
+    readme = (REPO / "README.md").read_text()
+    used = set(re.findall(r"\bmake ([a-z][\w-]*)", readme))
+    assert {"lab", "test"} <= used
+    assert not used - _make_targets(), f"README mentions missing targets: {used - _make_targets()}"
+
+
+def test_every_course_command_in_readme_exists():
+    from course_utils.grading import main
+
+    readme = (REPO / "README.md").read_text()
+    for sub in sorted(set(re.findall(r"(?:`|bin/)course ([a-z][\w-]*)", readme))):
+        with pytest.raises(SystemExit) as exit_info:
+            main([sub, "--help"])
+        assert exit_info.value.code == 0, sub
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_student_view():
+    port = _free_port()
+    args = "--no-browser --ServerApp.token= --ServerApp.password= --ServerApp.ip=127.0.0.1"
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS={args}"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline, page = time.time() + 120, None
+        while time.time() < deadline and page is None:
+            time.sleep(1)
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5).read()
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+        assert page and b"JupyterLab" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=5) as r:
+            listing = {item["name"] for item in json.load(r)["content"]}
+        released = {p.name for p in (REPO / "build" / "release").iterdir() if p.is_dir()}
+        assert released <= listing, "the lab does not show every released assignment"
+        assert not any(name.endswith(".ipynb") and "source" in name for name in listing)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
