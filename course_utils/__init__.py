@@ -2,6 +2,9 @@
 
 Every assignment notebook imports from this package. One module per idea:
 
+- ``datasets``  Happy, SIGNS, digits, photos, your own images; the course HDF5 format
+- ``synthetic`` the seeded generators of the shipped Happy and SIGNS sets
+- ``plotting``  image grids (and later curves, confusion matrices, cost charts)
 - ``budget``    how much heavy work (training) a notebook does: full for students,
                 quick for CI and the autograder
 - ``grading``   the instructor's ``course`` command (release, and later the rest)
