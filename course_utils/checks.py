@@ -1,0 +1,322 @@
+"""What the notebooks' test cells call: checks that say what is wrong and where.
+
+Expected values come from the reference solutions (``course_utils.reference``), computed
+at check time wherever the reference is present (instructor, CI), so a new Keras cannot
+silently break a check. Where it is absent (a student bundle), they come from
+``course_utils/recorded/<assignment>.json``, recorded from the same reference when the
+assignment is released and tagged with the library versions that produced them.
+
+A failing check raises :class:`CheckFailure` (an ``AssertionError``, so nbgrader scores
+the cell 0) whose message names the exercise, the layer or value, what was expected,
+what was found, and one hint.
+
+Example (a test cell)::
+
+    from course_utils.checks import check_model
+    check_model(HappyModel((64, 64, 3)), "keras_tutorial.HappyModel", "Exercise 1 - HappyModel")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+RECORDED = Path(__file__).resolve().parent / "recorded"
+
+# the configuration that matters, per layer type, and a hint for each
+KEY_CONFIG = {
+    "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation", "use_bias"),
+    "Dense": ("units", "activation", "use_bias"),
+    "BatchNormalization": ("axis",),
+    "Activation": ("activation",),
+    "MaxPooling2D": ("pool_size", "strides", "padding"),
+    "AveragePooling2D": ("pool_size", "strides", "padding"),
+    "ZeroPadding2D": ("padding",),
+}
+HINTS = {
+    "padding": "'valid' adds no border (the output shrinks), 'same' keeps height and width.",
+    "axis": "BatchNormalization normalises each channel: with (m, n_H, n_W, n_C) inputs that "
+    "is axis=3 (or -1).",
+    "activation": "check the activation argument of this layer (for example "
+    "activation='sigmoid' on the output unit).",
+    "kernel_size": "the filter size f is the second argument, as a tuple (f, f).",
+    "strides": "strides=(s, s) moves the filter s pixels at a time.",
+    "filters": "the number of filters is the number of output channels.",
+    "units": "units is the number of neurons of the Dense layer.",
+    "pool_size": "pool_size=(2, 2) halves height and width.",
+}
+
+
+class CheckFailure(AssertionError):
+    """A check failed; the message says where, what was expected, what was found, and a hint."""
+
+
+def _fail(exercise: str, text: str, hint: str = "") -> None:
+    message = f"{exercise}: {text}"
+    if hint:
+        message += f"\n  Hint: {hint}"
+    raise CheckFailure(message)
+
+
+# --------------------------------------------------------------------------- expected values
+def _versions() -> dict:
+    import keras
+
+    versions = {"keras": keras.__version__, "numpy": np.__version__}
+    try:
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+    except ImportError:  # pragma: no cover - another Keras backend
+        pass
+    return versions
+
+
+def reference_available() -> bool:
+    """True where the instructor-only reference solutions are installed."""
+    try:
+        import course_utils.reference  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def compute_expected(key: str):
+    """The expected value of ``key`` computed live from the reference (JSON-able)."""
+    from course_utils import reference
+
+    if key in reference.BUILDERS:
+        model = reference.BUILDERS[key]()
+        return {"layers": layer_table(model), "output": seeded_output(model)}
+    if key in reference.VALUES:
+        return _jsonable(reference.VALUES[key]())
+    raise KeyError(f"no reference for check {key!r}")
+
+
+def expected(key: str):
+    """The expected value of ``key``: live from the reference if present, else recorded."""
+    if reference_available():
+        return compute_expected(key)
+    assignment = key.split(".")[0]
+    path = RECORDED / f"{assignment}.json"
+    try:
+        data = json.loads(path.read_text())
+        return data["values"][key]
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckFailure(
+            f"the expected values for {key!r} are missing ({path}: {exc}); this copy of the "
+            "course is incomplete - ask your instructor for a fresh release."
+        ) from exc
+
+
+def record(assignment: str, keys: list[str], folder: Path = RECORDED) -> Path:
+    """Write the expected values of ``keys`` (from the reference) for a student release."""
+    values = {key: compute_expected(key) for key in keys}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment}.json"
+    payload = {"recorded_with": _versions(), "values": values}
+    tmp = path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _jsonable(value):
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --------------------------------------------------------------------------- models
+def _auto_named(layer) -> bool:
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
+    snake = snake.replace("2_d", "2d").replace("1_d", "1d").replace("3_d", "3d")
+    return re.fullmatch(rf"{snake}(_\d+)?", layer.name) is not None
+
+
+def layer_table(model) -> list[dict]:
+    """One row per layer (inputs left out): type, name, output shape, parameters and
+    the configuration that matters. Names Keras made up are recorded as ``None``."""
+    rows = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        config = layer.get_config()
+        rows.append(
+            {
+                "type": kind,
+                "name": None if _auto_named(layer) else layer.name,
+                "output_shape": list(layer.output.shape[1:]),
+                "params": int(layer.count_params()),
+                "config": {
+                    k: _jsonable(_normalise(k, config.get(k))) for k in KEY_CONFIG.get(kind, ())
+                },
+            }
+        )
+    return rows
+
+
+def _normalise(key, value):
+    if key == "axis" and isinstance(value, list | tuple) and len(value) == 1:
+        value = value[0]
+    if key == "axis" and value == -1:
+        value = 3  # the channels axis of (m, n_H, n_W, n_C), however it is written
+    if key == "padding" and isinstance(value, int):
+        value = [[value, value], [value, value]]
+    if key == "padding" and isinstance(value, list | tuple) and len(value) == 2:
+        value = [[v, v] if isinstance(v, int) else list(v) for v in value]
+    return value
+
+
+def seeded_output(model, seed: int = 0) -> list:
+    """The model's output on a fixed input after setting every weight from a seeded
+    stream (independent of Keras' own initialisers). Restores the weights afterwards.
+
+    The input is (2, *input_shape) drawn from the same seed; returns a nested list.
+    """
+    rng = np.random.default_rng(seed)
+    saved = model.get_weights()
+    try:
+        new = []
+        for w in saved:
+            new.append(rng.uniform(-0.2, 0.2, size=w.shape).astype(w.dtype))
+        # BatchNormalization's moving variance must stay positive
+        for i, var in enumerate(model.weights):
+            if "moving_variance" in var.path or var.path.endswith("variance"):
+                new[i] = np.abs(new[i]) + 0.5
+        model.set_weights(new)
+        x = rng.uniform(0, 1, size=(2, *model.input_shape[1:])).astype("float32")
+        out = np.asarray(model(x, training=False))
+    finally:
+        model.set_weights(saved)
+    return np.round(out.astype(np.float64), 6).tolist()
+
+
+def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
+    """Build the student's model with ``build(input_shape)`` and compare it with the
+    reference, layer by layer, then numerically. Returns the student's model.
+
+    Raises :class:`CheckFailure` at the first difference: a missing or extra layer, a
+    layer of another type, name, output shape, parameter count or key setting, or (all
+    that equal) a different output for the same weights and input.
+    """
+    import keras
+
+    want = expected(key)
+    with student_code(exercise):
+        model = build(input_shape)
+    if not isinstance(model, keras.Model):
+        _fail(
+            exercise,
+            f"expected a keras.Model, got {type(model).__name__}.",
+            "return the model you built, e.g. `return model`.",
+        )
+    got = layer_table(model)
+    for i, (w, g) in enumerate(zip(want["layers"], got, strict=False)):
+        where = f"layer {i + 1} ({w['type']}{' ' + repr(w['name']) if w['name'] else ''})"
+        if g["type"] != w["type"]:
+            _fail(
+                exercise,
+                f"{where}: expected a {w['type']} layer here, found {g['type']}.",
+                "layers must come in the lecture's order; print model.summary() to compare.",
+            )
+        if w["name"] and g["name"] != w["name"]:
+            _fail(
+                exercise,
+                f"{where}: expected the name {w['name']!r}, found {g['name']!r}.",
+                f"pass name={w['name']!r} when you create the layer.",
+            )
+        for k, value in w["config"].items():
+            if g["config"].get(k) != value:
+                _fail(
+                    exercise,
+                    f"{where}: {k} should be {value!r}, found {g['config'].get(k)!r}.",
+                    HINTS.get(k, ""),
+                )
+        if g["output_shape"] != w["output_shape"]:
+            _fail(
+                exercise,
+                f"{where}: output shape should be (None, "
+                f"{', '.join(map(str, w['output_shape']))}), found (None, "
+                f"{', '.join(map(str, g['output_shape']))}).",
+                "check the padding and strides of the layers before this one.",
+            )
+        if g["params"] != w["params"]:
+            _fail(
+                exercise, f"{where}: {w['params']:,} parameters expected, found {g['params']:,}."
+            )
+    if len(got) != len(want["layers"]):
+        extra = len(got) > len(want["layers"])
+        i = len(want["layers"]) if extra else len(got)
+        row = (got if extra else want["layers"])[i]
+        _fail(
+            exercise,
+            f"{'an extra' if extra else 'a missing'} layer {i + 1}: {row['type']} "
+            f"({len(got)} layers found, {len(want['layers'])} expected).",
+            "compare your model.summary() with the expected one above.",
+        )
+    out = seeded_output(model)
+    if not np.allclose(out, want["output"], rtol=1e-4, atol=1e-5):
+        _fail(
+            exercise,
+            "every layer matches, but with the same weights your model computes "
+            f"{np.ravel(out)[:2]} where the reference computes {np.ravel(want['output'])[:2]}.",
+            "the layers may be connected in another order; each one must take the previous "
+            "one's output.",
+        )
+    return model
+
+
+def check_value(compute, key: str, exercise: str, what: str = "the result"):
+    """Compare ``compute()`` - the student's code, a plain value (numbers, tuples,
+    lists) - with the reference's. Returns the student's value."""
+    want = expected(key)
+    with student_code(exercise):
+        value = compute()
+    got = _jsonable(value)
+    if got != want:
+        _fail(exercise, f"{what} should be {want!r}, found {got!r}.")
+    return value
+
+
+_guarded: list[str] = []  # the exercises whose student code is running now
+
+
+@contextlib.contextmanager
+def student_code(exercise: str):
+    """Run a student's code: within the block, calling a reference solution fails.
+
+    An answer that just calls ``course_utils.reference`` (present where the instructor
+    grades) earns nothing, and is told why.
+    """
+    _guarded.append(exercise)
+    try:
+        yield
+    finally:
+        _guarded.pop()
+
+
+def reference_solution(fn):
+    """Mark a function of ``course_utils.reference``: it refuses to run for student code."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _guarded:
+            _fail(
+                _guarded[-1],
+                f"your answer calls the reference solution {fn.__name__}(); that earns no points.",
+                "write it yourself from keras.layers, as the exercise shows.",
+            )
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,108 @@
+"""course_utils.checks: the reference passes, each typical mistake is named, the
+recorded values agree with the live reference, and calling the reference earns nothing."""
+
+import json
+
+import keras
+import pytest
+from keras import layers
+
+from course_utils import checks
+from course_utils.checks import CheckFailure, check_model, check_value
+from course_utils.reference import keras_tutorial as ref
+
+EX = "Exercise 1 - HappyModel"
+KEY = "keras_tutorial.HappyModel"
+
+
+def happy(pad=(3, 3), conv_padding="valid", bn_axis=3, out="sigmoid", names=True, eps=1e-3):
+    def build(input_shape):
+        x_in = keras.Input(input_shape)
+        x = layers.ZeroPadding2D(pad)(x_in)
+        x = layers.Conv2D(32, (7, 7), padding=conv_padding, name="conv0" if names else None)(x)
+        x = layers.BatchNormalization(axis=bn_axis, epsilon=eps, name="bn0")(x)
+        x = layers.Activation("relu")(x)
+        x = layers.MaxPooling2D((2, 2), name="max_pool")(x)
+        x = layers.Flatten()(x)
+        x = layers.Dense(1, activation=out, name="fc")(x)
+        return keras.Model(x_in, x)
+
+    return build
+
+
+def test_the_reference_and_a_correct_answer_pass():
+    check_model(happy(), KEY, EX)
+    check_model(lambda s: ref.HappyModel.__wrapped__(s), KEY, EX)
+    check_model(happy(bn_axis=-1), KEY, EX)  # -1 is the channels axis too
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (happy(bn_axis=1), "axis should be 3, found 1"),
+        (happy(conv_padding="same"), "padding should be 'valid', found 'same'"),
+        (happy(out=None), "activation should be 'sigmoid', found 'linear'"),
+        (happy(names=False), "expected the name 'conv0'"),
+        (happy(pad=(2, 2)), "padding should be [[3, 3], [3, 3]]"),
+        (happy(eps=0.5), "with the same weights your model computes"),
+    ],
+)
+def test_each_mistake_is_named(build, message):
+    with pytest.raises(CheckFailure) as info:
+        check_model(build, KEY, EX)
+    assert message in str(info.value)
+    assert str(info.value).startswith(EX)
+
+
+def test_missing_layer_is_named():
+    def no_pool(input_shape):
+        x_in = keras.Input(input_shape)
+        x = layers.ZeroPadding2D((3, 3))(x_in)
+        x = layers.Conv2D(32, (7, 7), name="conv0")(x)
+        x = layers.BatchNormalization(axis=3, name="bn0")(x)
+        x = layers.Activation("relu")(x)
+        x = layers.Flatten()(x)
+        return keras.Model(x_in, layers.Dense(1, activation="sigmoid", name="fc")(x))
+
+    with pytest.raises(CheckFailure, match="expected a MaxPooling2D layer here, found Flatten"):
+        check_model(no_pool, KEY, EX)
+
+
+def test_calling_the_reference_earns_nothing():
+    with pytest.raises(CheckFailure, match="calls the reference solution HappyModel"):
+        check_model(lambda s: ref.HappyModel(s), KEY, EX)
+    ref.HappyModel((64, 64, 3))  # outside a check the reference still works
+
+
+def test_values():
+    check_value(
+        lambda: ref.layer_output_shapes.__wrapped__((64, 64, 3)),
+        "keras_tutorial.layer_output_shapes",
+        "Exercise 3",
+    )
+    with pytest.raises(CheckFailure, match=r"should be \[\[70, 70, 3\]"):
+        check_value(lambda: [(64, 64, 3)], "keras_tutorial.layer_output_shapes", "Exercise 3")
+
+
+def test_recorded_values_work_without_the_reference(tmp_path, monkeypatch):
+    path = checks.record("keras_tutorial", [KEY], folder=tmp_path)
+    assert json.loads(path.read_text())["recorded_with"]["keras"] == keras.__version__
+    monkeypatch.setattr(checks, "RECORDED", tmp_path)
+    monkeypatch.setattr(checks, "reference_available", lambda: False)
+    check_model(happy(), KEY, EX)
+    with pytest.raises(CheckFailure, match="axis should be 3"):
+        check_model(happy(bn_axis=1), KEY, EX)
+
+
+def test_missing_recorded_values_say_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(checks, "RECORDED", tmp_path)
+    monkeypatch.setattr(checks, "reference_available", lambda: False)
+    with pytest.raises(CheckFailure, match="ask your instructor for a fresh release"):
+        check_model(happy(), KEY, EX)
+
+
+def test_parameter_counts_are_the_published_ones():
+    # The lecture's HappyModel: 37,633 parameters, 37,569 trainable
+    model = ref.HappyModel((64, 64, 3))
+    assert model.count_params() == 37_633
+    assert sum(int(w.numpy().size) for w in model.trainable_weights) == 37_569
