@@ -357,6 +357,12 @@ def load_photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- your images
+def sample_image_path() -> Path:
+    """A picture that ships with the course for the "try your own image" cells: the
+    astronaut Eileen Collins, smiling (NASA, public domain; from scikit-image)."""
+    return data_dir() / "samples" / "astronaut_face.png"
+
+
 def _resize(image: np.ndarray, size) -> np.ndarray:
     from PIL import Image
 

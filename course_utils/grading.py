@@ -289,6 +289,8 @@ class Score:
     ungraded: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     forgiven_stderr: list[str] = field(default_factory=list)
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)
 
 
 def autograde(root: str | Path, assignment: str, submissions: dict[str, Path]) -> dict[str, Score]:
@@ -308,20 +310,34 @@ def autograde(root: str | Path, assignment: str, submissions: dict[str, Path]) -
     with Gradebook(f"sqlite:///{root / BUILD / 'gradebook.db'}") as gb:
         for student in submissions:
             sub = gb.find_submission(assignment, student)
-            ungraded, failed = [], []
+            ungraded, failed, cells = [], [], {}
             for nb in sub.notebooks:
                 for grade in nb.grades:
+                    cells[grade.name] = (grade.auto_score, grade.max_score)
                     if grade.auto_score is None:
                         ungraded.append(grade.name)
                     elif grade.auto_score < grade.max_score:
                         failed.append(grade.name)
             graded_nb = root / BUILD / "autograded" / student / assignment / f"{assignment}.ipynb"
+            graded_cells = nbformat.read(graded_nb, as_version=4).cells
             forgiven = [
-                cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-                for cell in nbformat.read(graded_nb, as_version=4).cells
+                cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
+                for i, cell in enumerate(graded_cells)
                 if "stderr" in cell.metadata.get("course", {})
             ]
-            scores[student] = Score(sub.score, sub.max_score, ungraded, failed, forgiven)
+            # what the student reads under each graded cell: its error, if any
+            feedback = {
+                cell.metadata["nbgrader"]["grade_id"]: "\n".join(
+                    f"{out.get('ename', '')}: {out.get('evalue', '')}"
+                    for out in cell.get("outputs", [])
+                    if out.output_type == "error"
+                )
+                for cell in graded_cells
+                if cell.metadata.get("nbgrader", {}).get("grade_id") in cells
+            }
+            scores[student] = Score(
+                sub.score, sub.max_score, ungraded, failed, forgiven, cells, feedback
+            )
     return scores
 
 

@@ -103,3 +103,63 @@ def save_dataset_preview(out="build/preview/datasets.png", n: int = 24) -> Path:
         top += part.height
     canvas.save(out)
     return out
+
+
+def plot_history(history, title: str | None = None):
+    """Training and dev curves, loss and accuracy side by side.
+
+    ``history``: a ``keras.callbacks.History`` (from ``model.fit``) or its ``.history``
+    dict with ``loss``, ``accuracy`` and optionally ``val_loss``, ``val_accuracy``.
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    h = getattr(history, "history", history)
+    if "loss" not in h:
+        raise ValueError(
+            f"no 'loss' in the history (keys: {sorted(h)}); pass model.fit(...)'s result"
+        )
+    epochs = np.arange(1, len(h["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        if metric in h:
+            ax.plot(epochs, h[metric], "o-", ms=3, label="train")
+        if f"val_{metric}" in h:
+            ax.plot(epochs, h[f"val_{metric}"], "s-", ms=3, label="dev")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_misclassified(x, y, probabilities, classes=None, n: int = 16, cols: int = 8):
+    """The images a binary classifier got wrong, each titled with its true label and
+    the predicted probability of class 1.
+
+    ``x``: (m, H, W, C), ``y``: (m,) 0/1 labels, ``probabilities``: (m,) or (m, 1).
+    Returns the Figure, or None (and says so) when nothing was misclassified.
+    """
+    p = np.asarray(probabilities).reshape(-1)
+    y = np.asarray(y).reshape(-1)
+    wrong = np.flatnonzero((p >= 0.5).astype(int) != y)
+    if wrong.size == 0:
+        print("No misclassified images.")
+        return None
+    names = list(classes) if classes is not None else ["0", "1"]
+    titles = [f"{names[y[i]]}\np(1)={p[i]:.2f}" for i in wrong[:n]]
+    fig = show_images(
+        x[wrong[:n]],
+        None,
+        n=n,
+        cols=cols,
+        size=1.5,
+        title=f"{wrong.size} misclassified of {len(y)}",
+    )
+    for ax, text in zip([a for a in fig.axes if a.images], titles, strict=False):
+        ax.set_title(text, fontsize=8, color="red")
+    fig.tight_layout()
+    return fig

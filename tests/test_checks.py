@@ -4,6 +4,7 @@ recorded values agree with the live reference, and calling the reference earns n
 import json
 
 import keras
+import numpy as np
 import pytest
 from keras import layers
 
@@ -106,3 +107,49 @@ def test_parameter_counts_are_the_published_ones():
     model = ref.HappyModel((64, 64, 3))
     assert model.count_params() == 37_633
     assert sum(int(w.numpy().size) for w in model.trainable_weights) == 37_569
+
+
+def _train(validation=True, optimizer="adam"):
+    def compile_and_train(model, X_train, Y_train, X_dev, Y_dev, epochs, batch_size):
+        model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+        extra = {"validation_data": (X_dev, Y_dev)} if validation else {}
+        return model.fit(
+            X_train, Y_train, epochs=epochs, batch_size=batch_size, verbose=0, **extra
+        )
+
+    return compile_and_train
+
+
+def test_compile_and_train_checks():
+    checks.check_compile_and_train(_train(), "Exercise 4")
+    with pytest.raises(CheckFailure, match="no 'val_accuracy'"):
+        checks.check_compile_and_train(_train(validation=False), "Exercise 4")
+    with pytest.raises(CheckFailure, match="should be Adam, found RMSprop"):
+        checks.check_compile_and_train(_train(optimizer="rmsprop"), "Exercise 4")
+
+
+def test_tips_check_accepts_the_reference_improvement():
+    checks.check_follows_tips(ref.improved_model.__wrapped__, "Exercise 5")
+
+
+def test_recorded_file_matches_the_live_reference():
+    """The values a student bundle uses are the reference's, for this Keras."""
+    recorded = json.loads((checks.RECORDED / "keras_tutorial.json").read_text())["values"]
+    for key, value in recorded.items():
+        if key == "keras_tutorial.lecture_dev_accuracy":
+            assert 0.9 < value <= 1.0
+            continue
+        live = checks.compute_expected(key)
+        if isinstance(live, dict):
+            assert live["layers"] == value["layers"], key
+            assert np.allclose(live["output"], value["output"], rtol=1e-4, atol=1e-5), key
+        else:
+            assert live == value, key
+
+
+@pytest.mark.slow
+def test_measured_lecture_accuracy_is_reproduced():
+    recorded = json.loads((checks.RECORDED / "keras_tutorial.json").read_text())["values"]
+    assert ref.lecture_dev_accuracy() == pytest.approx(
+        recorded["keras_tutorial.lecture_dev_accuracy"], abs=0.02
+    )

@@ -1,0 +1,204 @@
+"""Typical wrong answers to the Keras tutorial, and what the grader must say about them.
+
+MISTAKES[solution grade_id] = {mistake: (answer source, words the feedback must contain)}
+SUBMISSIONS: which mistakes each catalog submission carries (exercises are graded
+independently, so one submission can carry a mistake in several exercises; every
+exercise is also right in at least one submission, so a mistake that cost points
+elsewhere would show).
+"""
+
+TESTS = {  # solution cell -> its test cell, and the points at stake
+    "layer_output_shapes": ("layer_output_shapes_tests", 1),
+    "happy_model": ("happy_model_tests", 2),
+    "happy_model_sequential": ("happy_model_sequential_tests", 1),
+    "compile_and_train": ("compile_and_train_tests", 2),
+    "improved_model": ("improved_model_tests", 2),
+}
+
+
+def _shapes(body):
+    return f"""
+def layer_output_shapes(input_shape):
+    X_input = keras.Input(input_shape)
+{body}
+"""
+
+
+def _happy(pad="(3, 3)", conv="", axis=3, out='activation="sigmoid", '):
+    return f"""
+def HappyModel(input_shape):
+    X_input = keras.Input(input_shape)
+    X = layers.ZeroPadding2D({pad})(X_input)
+    X = layers.Conv2D(32, (7, 7), strides=(1, 1), {conv}name="conv0")(X)
+    X = layers.BatchNormalization(axis={axis}, name="bn0")(X)
+    X = layers.Activation("relu")(X)
+    X = layers.MaxPooling2D((2, 2), name="max_pool")(X)
+    X = layers.Flatten()(X)
+    X = layers.Dense(1, {out}name="fc")(X)
+    return keras.Model(inputs=X_input, outputs=X, name="HappyModel")
+"""
+
+
+def _sequential(
+    first="keras.Input(input_shape),", bn_name='name="bn0"', dense='1, activation="sigmoid"'
+):
+    return f"""
+def happy_model_sequential(input_shape):
+    return keras.Sequential([
+        {first}
+        layers.ZeroPadding2D((3, 3)),
+        layers.Conv2D(32, (7, 7), strides=(1, 1), name="conv0"),
+        layers.BatchNormalization(axis=3, {bn_name}),
+        layers.Activation("relu"),
+        layers.MaxPooling2D((2, 2), name="max_pool"),
+        layers.Flatten(),
+        layers.Dense({dense}, name="fc"),
+    ])
+"""
+
+
+def _train(
+    compile_args='optimizer="adam", loss="binary_crossentropy"',
+    fit_x="X_train, Y_train",
+    validation="validation_data=(X_dev, Y_dev), ",
+):
+    return f"""
+def compile_and_train(model, X_train, Y_train, X_dev, Y_dev, epochs, batch_size):
+    model.compile({compile_args}, metrics=["accuracy"])
+    return model.fit({fit_x}, epochs=epochs, batch_size=batch_size, {validation}verbose=0)
+"""
+
+
+def _improved(blocks):
+    return f"""
+def improved_model(input_shape):
+    X_input = keras.Input(input_shape)
+    X = X_input
+{blocks}
+    X = layers.Flatten()(X)
+    X = layers.Dense(1, activation="sigmoid")(X)
+    return keras.Model(X_input, X)
+"""
+
+
+MISTAKES = {
+    "layer_output_shapes": {
+        "forgot the zero padding": (
+            _shapes(
+                "    X2 = layers.Conv2D(32, (7, 7))(X_input)\n"
+                "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
+                "    return [tuple(X.shape[1:]) for X in (X_input, X2, X3)]"
+            ),
+            "should be [[70, 70, 3], [64, 64, 32], [32, 32, 32]]",
+        ),
+        "kept the batch dimension": (
+            _shapes(
+                "    X1 = layers.ZeroPadding2D((3, 3))(X_input)\n"
+                "    X2 = layers.Conv2D(32, (7, 7))(X1)\n"
+                "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
+                "    return [tuple(X.shape) for X in (X1, X2, X3)]"
+            ),
+            "found [[None, 70, 70, 3]",
+        ),
+        "'same' padding in the convolution": (
+            _shapes(
+                "    X1 = layers.ZeroPadding2D((3, 3))(X_input)\n"
+                "    X2 = layers.Conv2D(32, (7, 7), padding='same')(X1)\n"
+                "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
+                "    return [tuple(X.shape[1:]) for X in (X1, X2, X3)]"
+            ),
+            "found [[70, 70, 3], [70, 70, 32], [35, 35, 32]]",
+        ),
+    },
+    "happy_model": {
+        "BatchNormalization on axis 1": (_happy(axis=1), "axis should be 3, found 1"),
+        "'same' padding in conv0": (
+            _happy(conv='padding="same", '),
+            "padding should be 'valid', found 'same'",
+        ),
+        "the sigmoid missing": (_happy(out=""), "activation should be 'sigmoid', found 'linear'"),
+    },
+    "happy_model_sequential": {
+        "no keras.Input first": (_sequential(first=""), "has no defined input"),
+        "bn0 not named": (_sequential(bn_name=""), "expected the name 'bn0'"),
+        "two softmax units": (
+            _sequential(dense='2, activation="softmax"'),
+            "units should be 1, found 2",
+        ),
+    },
+    "compile_and_train": {
+        "the dev set used for training": (
+            _train(
+                fit_x="np.concatenate([X_train, X_dev]), np.concatenate([Y_train, Y_dev])",
+            ),
+            "the dev set is for validation_data, never for training",
+        ),
+        "loss computed on logits": (
+            _train(
+                compile_args='optimizer="adam", '
+                "loss=keras.losses.BinaryCrossentropy(from_logits=True)"
+            ),
+            "from_logits=True",
+        ),
+        "plain SGD": (
+            _train(compile_args='optimizer="sgd", loss="binary_crossentropy"'),
+            "the optimizer should be Adam, found SGD",
+        ),
+    },
+    "improved_model": {
+        "the lecture model again": (
+            _improved(
+                "    X = layers.ZeroPadding2D((3, 3))(X)\n"
+                "    X = layers.Conv2D(32, (7, 7))(X)\n"
+                "    X = layers.BatchNormalization(axis=3)(X)\n"
+                "    X = layers.Activation('relu')(X)\n"
+                "    X = layers.MaxPooling2D((2, 2))(X)"
+            ),
+            "found 1 CONV->BN->RELU block(s)",
+        ),
+        "no batch normalisation": (
+            _improved(
+                "    for f in (16, 32, 32):\n"
+                "        X = layers.Conv2D(f, (3, 3), padding='same', activation='relu')(X)\n"
+                "        X = layers.MaxPooling2D((2, 2))(X)"
+            ),
+            "found 0 CONV->BN->RELU block(s)",
+        ),
+        "follows the tips but too small to beat it": (
+            _improved(
+                "    for f in (1, 1):\n"
+                "        X = layers.Conv2D(f, (3, 3), padding='same')(X)\n"
+                "        X = layers.BatchNormalization(axis=3)(X)\n"
+                "        X = layers.Activation('relu')(X)\n"
+                "        X = layers.MaxPooling2D((4, 4))(X)"
+            ),
+            "Yours must beat it",
+        ),
+    },
+}
+
+SUBMISSIONS = {
+    "catalog1": {
+        "layer_output_shapes": "forgot the zero padding",
+        "happy_model": "BatchNormalization on axis 1",
+        "happy_model_sequential": "no keras.Input first",
+    },
+    "catalog2": {
+        "layer_output_shapes": "kept the batch dimension",
+        "compile_and_train": "the dev set used for training",
+        "improved_model": "the lecture model again",
+    },
+    "catalog3": {
+        "happy_model": "'same' padding in conv0",
+        "happy_model_sequential": "bn0 not named",
+        "compile_and_train": "loss computed on logits",
+        "improved_model": "no batch normalisation",
+    },
+    "catalog4": {
+        "layer_output_shapes": "'same' padding in the convolution",
+        "happy_model": "the sigmoid missing",
+        "happy_model_sequential": "two softmax units",
+        "compile_and_train": "plain SGD",
+        "improved_model": "follows the tips but too small to beat it",
+    },
+}

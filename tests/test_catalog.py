@@ -1,0 +1,82 @@
+"""Typical wrong submissions lose exactly the points of their exercise, and the
+feedback under the test cell points at the mistake (catalogs in tests/catalog/)."""
+
+import importlib
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from course_utils import grading
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENTS = ["keras_tutorial"]
+
+
+def make_submission(source_nb, mistakes, catalog):
+    """The solved notebook with the listed solution cells replaced by wrong answers."""
+    nb = nbformat.from_dict(source_nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in mistakes:
+            cell.source = catalog.MISTAKES[grade_id][mistakes[grade_id]][0].strip()
+    return nb
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
+    grading._write_config(course, "source")
+    grading.release(course, [assignment], source_directory="source")
+    source_nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
+
+    # every catalogued mistake is used, and every exercise is right somewhere
+    used = {(g, m) for sub in catalog.SUBMISSIONS.values() for g, m in sub.items()}
+    assert used == {(g, m) for g, ms in catalog.MISTAKES.items() for m in ms}
+    for grade_id in catalog.TESTS:
+        assert any(grade_id not in sub for sub in catalog.SUBMISSIONS.values()), grade_id
+
+    paths = {}
+    for student, mistakes in catalog.SUBMISSIONS.items():
+        paths[student] = tmp_path / f"{student}.ipynb"
+        nbformat.write(make_submission(source_nb, mistakes, catalog), paths[student])
+    scores = grading.autograde(course, assignment, paths)
+
+    problems, table = (
+        [],
+        ["| mistake | exercise | points lost | feedback (first line) |", "|---|---|---|---|"],
+    )
+    for student, mistakes in catalog.SUBMISSIONS.items():
+        score = scores[student]
+        lost = sum(catalog.TESTS[g][1] for g in mistakes)
+        if abs(score.score - (score.max_score - lost)) > 1e-9:
+            problems.append(f"{student}: scored {score.score}, expected {score.max_score - lost}")
+        for grade_id, (test_id, points) in catalog.TESTS.items():
+            got = score.cells[test_id][0]
+            if grade_id in mistakes:
+                words = catalog.MISTAKES[grade_id][mistakes[grade_id]][1]
+                first = score.feedback[test_id].splitlines()[0] if score.feedback[test_id] else ""
+                table.append(
+                    f"| {mistakes[grade_id]} | {grade_id} | {points - got:g} of {points} "
+                    f"| {first.replace('|', '/')} |"
+                )
+                if got != 0:
+                    problems.append(f"{student}: '{mistakes[grade_id]}' scored {got}/{points}")
+                if words not in score.feedback[test_id]:
+                    problems.append(
+                        f"{student}: feedback for '{mistakes[grade_id]}' lacks {words!r}: "
+                        f"{score.feedback[test_id]!r}"
+                    )
+            elif got != points:
+                problems.append(
+                    f"{student}: correct {grade_id} scored {got}/{points} "
+                    f"({score.feedback[test_id]!r})"
+                )
+    report = REPO / "build" / "reports" / f"grader_quality_{assignment}.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(table) + "\n")
+    assert not problems, "\n".join(problems)
