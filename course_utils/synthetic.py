@@ -198,7 +198,7 @@ def happy_image(rng: np.random.Generator, smiling: bool) -> np.ndarray:
     # the house: a wall, the front door behind the person, a window, the ground
     wall_top = rng.uniform(-4, 14)
     canvas.rect(-1, wall_top, SIZE + 1, SIZE + 1, _jitter(rng, [200, 185, 160], 15))
-    head_x = SIZE / 2 + rng.uniform(-3, 3)
+    head_x = SIZE / 2 + rng.uniform(-2, 2)
     door_w = rng.uniform(24, 36)
     door_x = head_x + rng.uniform(-6, 6)
     door = _jitter(rng, [120, 70, 40], 15)  # the same front door, in every light
@@ -214,9 +214,9 @@ def happy_image(rng: np.random.Generator, smiling: bool) -> np.ndarray:
     canvas.rect(-1, horizon, SIZE + 1, SIZE + 1, _jitter(rng, [110, 150, 80], 35))
 
     # the person
-    scale = FACE_SCALE * rng.uniform(0.9, 1.1)
-    tilt = math.radians(rng.uniform(-8, 8))
-    head_y = rng.uniform(27.5, 29.5)
+    scale = FACE_SCALE * rng.uniform(0.92, 1.08)
+    tilt = math.radians(rng.uniform(-6, 6))
+    head_y = rng.uniform(28, 29)
     skin = _jitter(rng, _mix(SKIN_TONES, rng.random()), 8)
     hair = _jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 12)
     clothes = rng.uniform(20, 235, 3)
