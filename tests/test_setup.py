@@ -79,13 +79,15 @@ def _free_port():
 
 
 @pytest.mark.slow
-def test_make_lab_serves_the_student_view():
+def test_make_lab_serves_the_student_view(tmp_path):
     port = _free_port()
     args = "--no-browser --ServerApp.token= --ServerApp.password= --ServerApp.ip=127.0.0.1"
+    # the server's log goes to a file: an undrained pipe fills up and blocks the server
+    log = (tmp_path / "lab.log").open("w+")
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS={args}"],
         cwd=REPO,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
@@ -97,7 +99,7 @@ def test_make_lab_serves_the_student_view():
             try:
                 page = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5).read()
             except OSError:
-                assert proc.poll() is None, proc.stdout.read()
+                assert proc.poll() is None, (tmp_path / "lab.log").read_text()
         assert page and b"JupyterLab" in page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=5) as r:
             listing = {item["name"] for item in json.load(r)["content"]}
@@ -107,4 +109,9 @@ def test_make_lab_serves_the_student_view():
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
