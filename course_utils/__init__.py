@@ -7,6 +7,8 @@ Every assignment notebook imports from this package. One module per idea:
 - ``plotting``  image grids (and later curves, confusion matrices, cost charts)
 - ``budget``    how much heavy work (training) a notebook does: full for students,
                 quick for CI and the autograder
+- ``checks``    what test cells call: model and value checks that say what is wrong
+- ``reference`` instructor-only reference solutions (never in a student bundle)
 - ``grading``   the instructor's ``course`` command (release, and later the rest)
 - ``authoring`` checks on source notebooks (nbgrader metadata, stored outputs)
 

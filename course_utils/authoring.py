@@ -9,7 +9,12 @@ A source notebook under ``notebooks/<assignment>/`` must
   with ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``, balanced, and only where
   they belong;
 - store outputs only in cells whose first line is ``# NBVAL_CHECK_OUTPUT`` (the cells
-  nbval compares), and store them there (otherwise nbval would compare nothing).
+  nbval compares), and store them there (otherwise nbval would compare nothing);
+- not end a test cell with a bare value: nbgrader reads a number shown as a test
+  cell's result as partial credit (end it with ``print(...)`` or a ``check_*`` call).
+
+``refresh_outputs(path)`` runs a source notebook (quick budget) and keeps the outputs
+of the compared cells only: ``course refresh-outputs notebooks/<a>/<a>.ipynb``.
 
 ``check_notebook(path)`` returns a list of problems, each a sentence naming the file,
 the cell and the fix; ``course check-sources`` runs it on every source notebook.
@@ -17,6 +22,8 @@ the cell and the fix; ``course check-sources`` runs it on every source notebook.
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 from pathlib import Path
 
@@ -50,6 +57,63 @@ def _balanced(source: str, begin: str, end: str) -> bool:
             if depth < 0:
                 return False
     return depth == 0
+
+
+def _ends_with_value(source: str) -> bool:
+    """True when the last statement is an expression other than print(...)/check_*(...)."""
+    code = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+    if not body or not isinstance(body[-1], ast.Expr):
+        return False
+    value = body[-1].value
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return not (value.func.id == "print" or value.func.id.startswith("check_"))
+    return True
+
+
+def refresh_outputs(path: str | Path, timeout: int = 900) -> int:
+    """Run a source notebook top to bottom with the quick budget, then keep the outputs
+    (and execution counts) of the ``# NBVAL_CHECK_OUTPUT`` cells only. Returns how many
+    cells kept outputs. The file is replaced only after a successful run."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    previous = os.environ.get("COURSE_BUDGET")
+    os.environ["COURSE_BUDGET"] = "quick"
+    try:
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("COURSE_BUDGET", None)
+        else:
+            os.environ["COURSE_BUDGET"] = previous
+    kept = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # run timestamps: noise in every diff
+        if cell.cell_type != "code":
+            continue
+        if is_compared(cell):
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+            kept += 1
+        else:
+            cell.outputs, cell.execution_count = [], None
+    tmp = path.with_name(f".{path.name}.part")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+    return kept
 
 
 def check_notebook(path: str | Path) -> list[str]:
@@ -129,6 +193,11 @@ def check_notebook(path: str | Path) -> list[str]:
         if grade and not solution and cell.cell_type == "code" and not meta.get("locked"):
             problems.append(f"{where}: test cell must be locked (read-only for students).")
 
+        if grade and not solution and cell.cell_type == "code" and _ends_with_value(text):
+            problems.append(
+                f"{where}: the test cell ends with a bare value; nbgrader would read a "
+                "number there as partial credit. End it with print(...) or a check_* call."
+            )
         if cell.cell_type == "code" and solution:
             if SOLUTION_BEGIN not in text or SOLUTION_END not in text:
                 problems.append(

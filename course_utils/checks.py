@@ -193,12 +193,10 @@ def seeded_output(model, seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     saved = model.get_weights()
     try:
-        new = []
-        for w in saved:
-            new.append(rng.uniform(-0.2, 0.2, size=w.shape).astype(w.dtype))
+        new = [rng.uniform(-0.2, 0.2, size=w.shape).astype(w.dtype) for w in saved]
         # BatchNormalization's moving variance must stay positive
         for i, var in enumerate(model.weights):
-            if "moving_variance" in var.path or var.path.endswith("variance"):
+            if var.path.endswith("moving_variance"):
                 new[i] = np.abs(new[i]) + 0.5
         model.set_weights(new)
         x = rng.uniform(0, 1, size=(2, *model.input_shape[1:])).astype("float32")

@@ -189,6 +189,14 @@ class GradingError(RuntimeError):
     """An nbgrader step failed; the message holds its output."""
 
 
+class LeakError(GradingError):
+    """A release would show students solution code or hidden tests (``.leaks``)."""
+
+    def __init__(self, leaks: list[str]):
+        super().__init__("refusing to release, it would leak:\n" + "\n".join(leaks))
+        self.leaks = leaks
+
+
 def _write_config(root: Path, source_directory: str, extra: str = "") -> None:
     (root / "nbgrader_config.py").write_text(
         "from course_utils.grading import configure\n"
@@ -268,7 +276,7 @@ def release(
                     name=str(released.relative_to(staging)),
                 )
             if leaks:
-                raise GradingError("refusing to release, it would leak:\n" + "\n".join(leaks))
+                raise LeakError(leaks)
             target = root / BUILD / "release" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
@@ -369,10 +377,8 @@ def round_trip(
         leaks: list[str] = []
         try:
             release(course, [assignment], source_directory="source")
-        except GradingError as exc:
-            if "leak" not in str(exc):
-                raise
-            leaks = str(exc).splitlines()[1:]
+        except LeakError as exc:
+            leaks = exc.leaks
             # grade what nbgrader made anyway, to report the scores too
             run_nbgrader(course, "generate_assignment", assignment, "--force")
         released = course / BUILD / "release" / assignment / f"{assignment}.ipynb"
@@ -456,6 +462,15 @@ def _cmd_workspace(args) -> int:
     return 0
 
 
+def _cmd_refresh_outputs(args) -> int:
+    from .authoring import refresh_outputs
+
+    for path in args.notebooks:
+        kept = refresh_outputs(path)
+        print(f"{path}: ran it, kept the outputs of {kept} compared cell(s)")
+    return 0
+
+
 def _cmd_check_sources(_args) -> int:
     root = _repo_root()
     names = find_assignments(root)
@@ -478,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("workspace", help="copy new released notebooks to a student folder")
     p.add_argument("dest", nargs="?", default=f"{BUILD}/student")
     p.set_defaults(func=_cmd_workspace)
+    p = sub.add_parser(
+        "refresh-outputs", help="run source notebooks, keep only the outputs nbval compares"
+    )
+    p.add_argument("notebooks", nargs="+")
+    p.set_defaults(func=_cmd_refresh_outputs)
     p = sub.add_parser("check-sources", help="check nbgrader metadata and stored outputs")
     p.set_defaults(func=_cmd_check_sources)
     for name in ("collect", "autograde", "feedback", "export"):

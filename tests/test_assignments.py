@@ -12,7 +12,7 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, cell_by_grade_id
 from course_utils.grading import find_assignments, round_trip
 
 pytestmark = pytest.mark.slow
@@ -56,10 +56,6 @@ def _broken_fixture(tmp_path, edit):
     return course
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def test_harness_fails_when_a_hidden_test_leaks():
     # a course whose nbgrader is configured not to strip hidden tests
     report = round_trip(FIXTURES, "fixture", extra_config="c.ClearHiddenTests.enabled = False")
@@ -70,7 +66,7 @@ def test_harness_fails_when_a_hidden_test_leaks():
 
 def test_harness_fails_when_the_solution_loses_points(tmp_path):
     def wrong(nb):
-        cell = _cell(nb, "relu")
+        cell = cell_by_grade_id(nb, "relu")
         cell.source = cell.source.replace("np.maximum(Z, 0)", "np.abs(Z)")
 
     report = round_trip(_broken_fixture(tmp_path, wrong), "fixture")
@@ -80,7 +76,7 @@ def test_harness_fails_when_the_solution_loses_points(tmp_path):
 
 def test_harness_fails_when_a_blank_release_scores(tmp_path):
     def free_points(nb):  # a test cell that passes whatever the student writes
-        cell = _cell(nb, "relu_tests")
+        cell = cell_by_grade_id(nb, "relu_tests")
         cell.source = "assert True"
 
     report = round_trip(_broken_fixture(tmp_path, free_points), "fixture")

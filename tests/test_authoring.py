@@ -5,7 +5,7 @@ import copy
 import nbformat
 import pytest
 
-from conftest import REPO
+from conftest import REPO, cell_by_grade_id
 from course_utils.authoring import check_notebook
 from course_utils.grading import find_assignments
 
@@ -22,28 +22,26 @@ def test_fixture_is_clean(fixture_notebook_path):
     assert check_notebook(fixture_notebook_path) == []
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def _break_duplicate_id(nb):
-    _cell(nb, "relu_tests").metadata.nbgrader.grade_id = "relu"
+    cell_by_grade_id(nb, "relu_tests").metadata.nbgrader.grade_id = "relu"
 
 
 def _break_points(nb):
-    _cell(nb, "relu_tests").metadata.nbgrader.points = 0
+    cell_by_grade_id(nb, "relu_tests").metadata.nbgrader.points = 0
 
 
 def _break_unlocked(nb):
-    _cell(nb, "relu_tests").metadata.nbgrader.locked = False
+    cell_by_grade_id(nb, "relu_tests").metadata.nbgrader.locked = False
 
 
 def _break_schema(nb):
-    _cell(nb, "relu").metadata.nbgrader.schema_version = 1
+    cell_by_grade_id(nb, "relu").metadata.nbgrader.schema_version = 1
 
 
 def _break_outputs(nb):
-    _cell(nb, "relu").outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    cell_by_grade_id(nb, "relu").outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="hi\n")
+    ]
 
 
 def _break_compared_without_output(nb):
@@ -51,20 +49,30 @@ def _break_compared_without_output(nb):
 
 
 def _break_solution_markers(nb):
-    cell = _cell(nb, "relu")
+    cell = cell_by_grade_id(nb, "relu")
     cell.source = cell.source.replace("    ### END SOLUTION", "")
 
 
 def _break_hidden_in_solution(nb):
-    cell = _cell(nb, "relu")
+    cell = cell_by_grade_id(nb, "relu")
     cell.source += "\n### BEGIN HIDDEN TESTS\nassert True\n### END HIDDEN TESTS"
 
 
 def _break_markers_without_metadata(nb):
-    del _cell(nb, "relu").metadata["nbgrader"]
+    del cell_by_grade_id(nb, "relu").metadata["nbgrader"]
+
+
+def _break_trailing_value(nb):
+    cell = cell_by_grade_id(nb, "relu_tests")
+    cell.source = cell.source.replace('print("relu: public checks passed")', "0.5")
+    cell.source = cell.source.replace(
+        "### BEGIN HIDDEN TESTS", "float(relu(np.array([1.0]))[0])\n### BEGIN HIDDEN TESTS"
+    )
+    cell.source += "\nrelu(np.array([2.0])).sum()"
 
 
 BREAKS = {
+    "test cell ends with a value": (_break_trailing_value, "partial credit"),
     "duplicate grade_id": (_break_duplicate_id, "also used by cell"),
     "zero points": (_break_points, "positive points"),
     "unlocked test cell": (_break_unlocked, "must be locked"),
@@ -94,3 +102,20 @@ def test_unreadable_notebook_is_reported_not_raised(tmp_path):
     path.write_text('{"cells": [')
     [problem] = check_notebook(path)
     assert "cannot be read" in problem and str(path) in problem
+
+
+def test_refresh_outputs_keeps_only_compared_cells(fixture_notebook_path, tmp_path):
+    from course_utils.authoring import refresh_outputs
+
+    nb = nbformat.read(fixture_notebook_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="stale\n")]
+            cell.execution_count = 7
+    path = tmp_path / "fixture.ipynb"
+    nbformat.write(nb, path)
+    assert refresh_outputs(path) == 1
+    assert check_notebook(path) == []
+    [compared] = [c for c in nbformat.read(path, 4).cells if c.get("outputs")]
+    assert compared.outputs[0]["text"] == "[0 3]\n"
+    assert not any("execution" in c.metadata for c in nbformat.read(path, 4).cells)
