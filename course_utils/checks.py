@@ -29,7 +29,15 @@ RECORDED = Path(__file__).resolve().parent / "recorded"
 
 # the configuration that matters, per layer type, and a hint for each
 KEY_CONFIG = {
-    "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation", "use_bias"),
+    "Conv2D": (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "groups",
+        "activation",
+        "use_bias",
+    ),
     "Dense": ("units", "activation", "use_bias"),
     "BatchNormalization": ("axis",),
     "Activation": ("activation",),
@@ -48,11 +56,18 @@ HINTS = {
     "filters": "the number of filters is the number of output channels.",
     "units": "units is the number of neurons of the Dense layer.",
     "pool_size": "pool_size=(2, 2) halves height and width.",
+    "groups": "groups=g splits the input channels and the filters into g independent "
+    "halves (AlexNet's two GPUs); leave it at 1 unless the exercise says otherwise.",
+    "use_bias": "every layer here has biases (use_bias=True, the default).",
 }
 
 
 class CheckFailure(AssertionError):
     """A check failed; the message says where, what was expected, what was found, and a hint."""
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].upper() in "AEIOU" else "a ") + word
 
 
 def _fail(exercise: str, text: str, hint: str = "") -> None:
@@ -188,12 +203,18 @@ def seeded_output(model, seed: int = 0) -> list:
     """The model's output on a fixed input after setting every weight from a seeded
     stream (independent of Keras' own initialisers). Restores the weights afterwards.
 
-    The input is (2, *input_shape) drawn from the same seed; returns a nested list.
+    Kernels are drawn from U(-a, a) with a = min(0.2, sqrt(3 / fan_in)), so that even a
+    deep network's output stays in a range where a wiring difference shows. The input
+    is (2, *input_shape) drawn from the same seed; returns a nested list.
     """
     rng = np.random.default_rng(seed)
     saved = model.get_weights()
     try:
-        new = [rng.uniform(-0.2, 0.2, size=w.shape).astype(w.dtype) for w in saved]
+        new = []
+        for w in saved:
+            fan_in = int(np.prod(w.shape[:-1])) if w.ndim >= 2 else 1
+            a = min(0.2, float(np.sqrt(3.0 / max(fan_in, 1))))
+            new.append(rng.uniform(-a, a, size=w.shape).astype(w.dtype))
         # BatchNormalization's moving variance must stay positive
         for i, var in enumerate(model.weights):
             if var.path.endswith("moving_variance"):
@@ -238,7 +259,7 @@ def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
         if g["type"] != w["type"]:
             _fail(
                 exercise,
-                f"{where}: expected a {w['type']} layer here, found {g['type']}.",
+                f"{where}: expected {_a(w['type'])} layer here, found {g['type']}.",
                 "layers must come in the lecture's order; print model.summary() to compare.",
             )
         if w["name"] and g["name"] != w["name"]:
@@ -300,6 +321,69 @@ def check_value(compute, key: str, exercise: str, what: str = "the result"):
     return value
 
 
+def _number(value) -> str:
+    """120422400 -> '120,422,400' (ints only; anything else as repr)."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return repr(value)
+
+
+def _call_text(name: str, args, kwargs) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+# correct stand-ins for helpers an exercise builds on, so that it is graded on its own
+def _conv_output_shape(input_shape, filters, f, s=1, padding="valid"):
+    from .cost import _conv2d
+
+    return _conv2d(input_shape, filters, f, s, padding).output_shape
+
+
+STAND_INS = {"conv_output_shape": _conv_output_shape}
+
+
+@contextlib.contextmanager
+def with_correct(function, *names: str):
+    """Within the block, the helpers ``names`` that ``function`` finds in its notebook
+    are correct ones (``STAND_INS``): an exercise that uses an earlier one is graded on
+    its own, and a mistake in the earlier one costs its points only once."""
+    namespace = function.__globals__
+    saved = {name: namespace[name] for name in names if name in namespace}
+    try:
+        namespace.update({name: STAND_INS[name] for name in names})
+        yield
+    finally:
+        for name in names:
+            namespace.pop(name, None)
+        namespace.update(saved)
+
+
+def check_cases(function, key: str, exercise: str, hint: str = "", uses: tuple = ()):
+    """Call the student's ``function`` on each recorded case of ``key`` and compare with
+    the reference's result. A case is ``{"args": [...], "kwargs": {...}, "result": ...}``
+    (lists in ``args`` are passed as tuples). The first difference fails with the call
+    written out, the expected and the found result, and ``hint``. ``uses``: names of
+    earlier exercises' functions that ``function`` calls, replaced by correct ones while
+    it runs (see :func:`with_correct`)."""
+    cases = expected(key)
+    for case in cases:
+        args = [tuple(a) if isinstance(a, list) else a for a in case["args"]]
+        kwargs = case.get("kwargs", {})
+        with student_code(exercise), with_correct(function, *uses):
+            got = function(*args, **kwargs)
+        want = case["result"]
+        if _jsonable(got) != want:
+            want_text = tuple(want) if isinstance(want, list) else want
+            _fail(
+                exercise,
+                f"{_call_text(function.__name__, args, kwargs)} should return "
+                f"{_number(want_text)}, found {_number(got)}.",
+                hint,
+            )
+    return len(cases)
+
+
 _guarded: list[str] = []  # the exercises whose student code is running now
 
 
@@ -317,21 +401,33 @@ def student_code(exercise: str):
         _guarded.pop()
 
 
-def reference_solution(fn):
-    """Mark a function of ``course_utils.reference``: it refuses to run for student code."""
+def not_an_answer(what: str):
+    """Decorator factory: the decorated function refuses to run for student code.
+
+    ``what`` says what it is in the message (for example "the reference solution" or
+    "course_utils.cost, which computes the answer for you")."""
     import functools
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if _guarded:
-            _fail(
-                _guarded[-1],
-                f"your answer calls the reference solution {fn.__name__}(); that earns no points.",
-                "write it yourself from keras.layers, as the exercise shows.",
-            )
-        return fn(*args, **kwargs)
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if _guarded:
+                _fail(
+                    _guarded[-1],
+                    f"your answer calls {fn.__name__}(), {what}; that earns no points.",
+                    "write it yourself, as the exercise shows.",
+                )
+            return fn(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+reference_solution = not_an_answer("the reference solution")
+reference_solution.__doc__ = (
+    "Mark a function of ``course_utils.reference``: it refuses to run for student code."
+)
 
 
 # --------------------------------------------------------------------------- training

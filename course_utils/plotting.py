@@ -1,5 +1,5 @@
-"""Pictures the notebooks share: labelled image grids (more to come: training curves,
-confusion matrices, cost charts)."""
+"""Pictures the notebooks share: labelled image grids, training curves, misclassified
+examples, confusion matrices and cost charts."""
 
 from __future__ import annotations
 
@@ -137,20 +137,42 @@ def plot_history(history, title: str | None = None):
 
 
 def show_misclassified(x, y, probabilities, classes=None, n: int = 16, cols: int = 8):
-    """The images a binary classifier got wrong, each titled with its true label and
-    the predicted probability of class 1.
+    """The images a classifier got wrong, each titled with its true label and the
+    prediction.
 
-    ``x``: (m, H, W, C), ``y``: (m,) 0/1 labels, ``probabilities``: (m,) or (m, 1).
-    Returns the Figure, or None (and says so) when nothing was misclassified.
+    ``x``: (m, H, W, C), ``y``: (m,) labels (or (m, n_classes) one-hot).
+    ``probabilities``: (m,) or (m, 1) for a binary classifier (the probability of class
+    1, titled ``p(1)``), or (m, n_classes) (titled with the predicted class and its
+    probability). Returns the Figure, or None (and says so) when nothing was
+    misclassified.
     """
-    p = np.asarray(probabilities).reshape(-1)
-    y = np.asarray(y).reshape(-1)
-    wrong = np.flatnonzero((p >= 0.5).astype(int) != y)
+    p = np.asarray(probabilities)
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y.argmax(axis=1)
+    y = y.reshape(-1)
+    binary = p.ndim == 1 or p.shape[-1] == 1
+    if binary:
+        p = p.reshape(-1)
+        predicted = (p >= 0.5).astype(int)
+    else:
+        predicted = p.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y)
     if wrong.size == 0:
         print("No misclassified images.")
         return None
-    names = list(classes) if classes is not None else ["0", "1"]
-    titles = [f"{names[y[i]]}\np(1)={p[i]:.2f}" for i in wrong[:n]]
+    names = [str(c) for c in classes] if classes is not None else None
+
+    def name(label):
+        return names[label] if names else str(label)
+
+    if binary:
+        titles = [f"{name(y[i])}\np(1)={p[i]:.2f}" for i in wrong[:n]]
+    else:
+        titles = [
+            f"true {name(y[i])}\nsaid {name(predicted[i])} ({p[i, predicted[i]]:.2f})"
+            for i in wrong[:n]
+        ]
     fig = show_images(
         x[wrong[:n]],
         None,
@@ -161,5 +183,112 @@ def show_misclassified(x, y, probabilities, classes=None, n: int = 16, cols: int
     )
     for ax, text in zip([a for a in fig.axes if a.images], titles, strict=False):
         ax.set_title(text, fontsize=8, color="red")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Counts: entry [i, j] is the number of examples of class i predicted as j.
+
+    ``y_true``, ``y_pred``: (m,) integer labels (or (m, n_classes) one-hot /
+    probabilities, reduced with argmax)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim == 2:
+        y_true = y_true.argmax(axis=1)
+    if y_pred.ndim == 2:
+        y_pred = y_pred.argmax(axis=1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions")
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (y_true.astype(int), y_pred.astype(int)), 1)
+    return matrix
+
+
+def plot_confusion_matrix(y_true, y_pred, classes, title: str | None = None):
+    """The confusion matrix as a picture: rows are the true classes, columns the
+    predicted ones, each cell with its count; the diagonal is what was right.
+    Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    classes = [str(c) for c in classes]
+    matrix = confusion_matrix(y_true, y_pred, len(classes))
+    size = 1.2 + 0.45 * len(classes)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(matrix, cmap="Blues")
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            light = count > matrix.max() / 2
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
+                    color="white" if light else "black")  # fmt: skip
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.set_title(f"{title + ': ' if title else ''}accuracy {accuracy:.3f}")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def plot_layer_costs(table, ax=None, weighted_only: bool = True):
+    """MACs and parameters per layer of a ``course_utils.cost.CostTable``, on a log
+    scale: where a network computes, and where it stores its weights. Returns the
+    Figure."""
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in table.rows if r.weighted or not weighted_only]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(rows) + 2), 3.4))
+    else:
+        fig = ax.figure
+    positions = np.arange(len(rows))
+    ax.bar(positions - 0.2, [r.macs or 0 for r in rows], 0.4, label="MACs")
+    ax.bar(positions + 0.2, [r.params for r in rows], 0.4, label="parameters")
+    ax.set_yscale("log")
+    ax.set_xticks(positions, [r.name for r in rows], rotation=60, ha="right", fontsize=8)
+    unknown = " (some layers not counted)" if table.uncounted else ""
+    ax.set_title(
+        f"{table.model_name}: {table.params:,} parameters, "
+        f"{table.known_macs / 1e6:,.1f} M MACs{unknown}"
+    )
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _human(value: float) -> str:
+    """2,572 -> '2.6k', 58,631,040 -> '58.6M', 15,346,630,656 -> '15.3G'."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:g}"
+
+
+def plot_cost_comparison(tables: dict):
+    """Several networks side by side: parameters and MACs per image (log scale), each
+    split into convolutional and fully connected layers. ``tables``: {name: CostTable}.
+    Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    names = list(tables)
+    positions = np.arange(len(names))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, what in zip(axes, ("params", "macs"), strict=True):
+        for offset, label, is_fc in ((-0.2, "convolutional layers", False),
+                                     (0.2, "fully connected layers", True)):  # fmt: skip
+            values = [
+                sum(getattr(r, what) or 0 for r in t.rows if r.weighted and
+                    (r.type == "Dense") == is_fc)
+                for t in tables.values()
+            ]  # fmt: skip
+            bars = ax.bar(positions + offset, values, 0.4, label=label)
+            ax.bar_label(bars, [_human(v) for v in values], fontsize=7)
+        ax.set_xticks(positions, names)
+        ax.set_yscale("log")
+        ax.set_ylabel("parameters" if what == "params" else "MACs per image")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig

@@ -12,7 +12,7 @@ from course_utils import grading
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = ["keras_tutorial"]
+ASSIGNMENTS = ["keras_tutorial", "classic_networks"]
 
 
 def make_submission(source_nb, mistakes, catalog):

@@ -70,7 +70,7 @@ def test_missing_layer_is_named():
 
 
 def test_calling_the_reference_earns_nothing():
-    with pytest.raises(CheckFailure, match="calls the reference solution HappyModel"):
+    with pytest.raises(CheckFailure, match=r"calls HappyModel\(\), the reference solution"):
         check_model(lambda s: ref.HappyModel(s), KEY, EX)
     ref.HappyModel((64, 64, 3))  # outside a check the reference still works
 
@@ -154,3 +154,75 @@ def test_measured_lecture_accuracy_is_reproduced():
     assert measured["accuracy"] == pytest.approx(
         recorded["keras_tutorial.lecture_dev_score"]["accuracy"], abs=0.02
     )
+
+
+# --------------------------------------------------------------------------- check_cases
+STUDENT_CELLS = """
+def conv_output_shape(input_shape, filters, f, s=1, padding="valid"):
+    return (0, 0, filters)  # exercise 1 wrong
+
+
+def conv_multiplications(input_shape, filters, f, s=1, padding="valid"):
+    n_H2, n_W2, n_C2 = conv_output_shape(input_shape, filters, f, s, padding)
+    return n_H2 * n_W2 * n_C2 * f * f * input_shape[2]  # exercise 2 right
+"""
+
+
+def notebook_namespace():
+    namespace = {}
+    exec(STUDENT_CELLS, namespace)  # functions defined in a notebook, sharing its globals
+    return namespace
+
+
+def test_check_cases_writes_out_the_failing_call():
+    namespace = notebook_namespace()
+    with pytest.raises(CheckFailure) as info:
+        checks.check_cases(
+            namespace["conv_output_shape"], "classic_networks.conv_output_shape", "Ex 1", "a hint"
+        )
+    message = str(info.value)
+    assert message.startswith("Ex 1: conv_output_shape((32, 32, 1), 6, 5) should return")
+    assert "(28, 28, 6), found (0, 0, 6)" in message
+    assert "Hint: a hint" in message
+
+
+def test_an_exercise_is_graded_on_its_own_when_an_earlier_one_is_wrong():
+    namespace = notebook_namespace()
+    wrong_helper = namespace["conv_output_shape"]
+    key = "classic_networks.conv_multiplications"
+    with pytest.raises(CheckFailure):  # with the student's wrong helper it fails ...
+        checks.check_cases(namespace["conv_multiplications"], key, "Ex 2")
+    # ... and with a correct stand-in for exercise 1 it passes every case
+    n = checks.check_cases(
+        namespace["conv_multiplications"], key, "Ex 2", uses=("conv_output_shape",)
+    )
+    assert n >= 5
+    assert namespace["conv_output_shape"] is wrong_helper  # the notebook is left as it was
+
+
+def test_a_correct_answer_may_not_call_course_utils_cost():
+    from course_utils import cost
+
+    def conv_output_shape(input_shape, filters, f, s=1, padding="valid"):
+        return cost.conv2d(input_shape, filters, f, s, padding).output_shape
+
+    with pytest.raises(CheckFailure, match="conv2d\\(\\), course_utils.cost"):
+        checks.check_cases(conv_output_shape, "classic_networks.conv_output_shape", "Ex 1")
+
+
+def test_check_model_says_an_before_a_vowel():
+    def max_pool_lenet(input_shape):
+        from course_utils.reference.classic_networks import lenet5
+
+        model = lenet5.__wrapped__(input_shape)
+        x = model.input
+        for layer in model.layers[1:]:
+            if layer.name in ("S2", "S4"):
+                layer = layers.MaxPooling2D((2, 2), name=layer.name)
+            else:
+                layer = layer.__class__.from_config(layer.get_config())
+            x = layer(x)
+        return keras.Model(model.input, x)
+
+    with pytest.raises(CheckFailure, match="expected an AveragePooling2D layer here"):
+        check_model(max_pool_lenet, "classic_networks.lenet5", "Ex 3", (32, 32, 1))

@@ -8,9 +8,12 @@ release time when it is not (the student bundle).
 ``BUILDERS`` maps a check key to a function that builds the reference model.
 """
 
-from . import keras_tutorial
+from . import classic_networks, keras_tutorial
 
 BUILDERS = {
+    "classic_networks.lenet5": lambda: classic_networks.lenet5((32, 32, 1)),
+    "classic_networks.alexnet": lambda: classic_networks.alexnet((227, 227, 3)),
+    "classic_networks.vgg16": lambda: classic_networks.vgg16((224, 224, 3)),
     "keras_tutorial.HappyModel": lambda: keras_tutorial.HappyModel((64, 64, 3)),
     "keras_tutorial.happy_model_sequential": lambda: keras_tutorial.happy_model_sequential(
         (64, 64, 3)
@@ -23,7 +26,36 @@ MEASURED = {
     "keras_tutorial.lecture_dev_score": keras_tutorial.lecture_dev_score,
 }
 
+
+def _cases(function, calls):
+    """[{"args", "kwargs", "result"}] for the reference ``function`` on each call."""
+    return [
+        {"args": list(args), "kwargs": kwargs, "result": function(*args, **kwargs)}
+        for args, kwargs in calls
+    ]
+
+
+# conv arithmetic: the lecture's examples, the classic networks' first layers, a stride
+# that does not divide (AlexNet's 224 vs 227) and an explicit padding
+CONV_CALLS = [
+    (((32, 32, 1), 6, 5), {}),
+    (((28, 28, 192), 32, 5), {"s": 1, "padding": "same"}),
+    (((28, 28, 192), 16, 1), {}),
+    (((28, 28, 16), 32, 5), {"padding": "same"}),
+    (((7, 7, 3), 1, 3), {"s": 2}),
+    (((227, 227, 3), 96, 11), {"s": 4}),
+    (((224, 224, 3), 96, 11), {"s": 4}),
+    (((224, 224, 3), 64, 3), {"padding": "same"}),
+    (((13, 13, 256), 384, 3), {"padding": 1}),
+]
+
 VALUES = {
+    "classic_networks.conv_output_shape": lambda: _cases(
+        classic_networks.conv_output_shape, CONV_CALLS
+    ),
+    "classic_networks.conv_multiplications": lambda: _cases(
+        classic_networks.conv_multiplications, CONV_CALLS
+    ),
     "keras_tutorial.layer_output_shapes": lambda: keras_tutorial.layer_output_shapes((64, 64, 3)),
 }
 

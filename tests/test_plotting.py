@@ -1,0 +1,87 @@
+"""course_utils.plotting: the numbers behind the pictures are right, and every plot
+returns a Figure (or says plainly why there is nothing to show)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_confusion_matrix_counts_every_pair():
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
+    matrix = plotting.confusion_matrix(y_true, y_pred, 4)
+    for i in range(4):
+        for j in range(4):  # counted one pair at a time, independently
+            assert matrix[i, j] == sum(
+                1 for t, p in zip(y_true, y_pred, strict=True) if t == i and p == j
+            )
+    assert matrix.sum() == 200
+
+
+def test_confusion_matrix_takes_probabilities_and_one_hot():
+    y_true = np.eye(3)[[0, 1, 2, 2]]
+    probabilities = np.array([[0.9, 0.1, 0], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0, 0, 1]])
+    assert plotting.confusion_matrix(y_true, probabilities, 3).tolist() == [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 1, 1],
+    ]
+
+
+def test_confusion_matrix_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        plotting.confusion_matrix([0, 1, 2], [0, 1], 3)
+
+
+def test_plot_confusion_matrix_shows_the_accuracy():
+    fig = plotting.plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], ["a", "b", "c"], "test")
+    assert fig.axes[0].get_title() == "test: accuracy 0.750"
+
+
+def test_show_misclassified_multiclass_titles_truth_and_prediction():
+    x = np.zeros((5, 8, 8, 1), dtype=np.float32)
+    y = np.array([0, 1, 2, 3, 4])
+    p = np.eye(5)[[0, 1, 3, 3, 0]]  # two mistakes: 2 -> 3 and 4 -> 0
+    fig = plotting.show_misclassified(x, y, p, classes=list("ABCDE"))
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["true C\nsaid D (1.00)", "true E\nsaid A (1.00)"]
+
+
+def test_show_misclassified_says_when_nothing_is_wrong(capsys):
+    x = np.zeros((2, 8, 8, 1), dtype=np.float32)
+    assert plotting.show_misclassified(x, [1, 0], [0.9, 0.2]) is None
+    assert "No misclassified images." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(840, "840"), (2_572, "2.57k"), (58_631_040, "58.6M"), (15_346_630_656, "15.3G")],
+)
+def test_bar_labels_are_human_sized(value, text):
+    assert plotting._human(value) == text
+
+
+def test_cost_pictures_are_figures():
+    import keras
+
+    from course_utils import cost
+
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(2, 3)(inputs)
+    x = keras.layers.Dense(3)(keras.layers.Flatten()(x))
+    table = cost.model_cost(keras.Model(inputs, x, name="tiny"))
+    fig = plotting.plot_cost_comparison({"tiny": table, "again": table})
+    assert len(fig.axes) == 2
+    assert table.plot().axes[0].get_title().startswith("tiny: ")
