@@ -70,6 +70,15 @@ def _a(word: str) -> str:
     return ("an " if word[:1].upper() in "AEIOU" else "a ") + word
 
 
+def _first_line(exc: BaseException) -> str:
+    """The line of an error message that says what went wrong (Keras puts "Exception
+    encountered when calling ..." first, and colours the rest)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith("Exception encountered")]
+    return (useful or lines or [""])[0][:300]
+
+
 def _fail(exercise: str, text: str, hint: str = "") -> None:
     message = f"{exercise}: {text}"
     if hint:
@@ -164,11 +173,35 @@ def _auto_named(layer) -> bool:
     return re.fullmatch(rf"{snake}(_\d+)?", layer.name) is not None
 
 
+def _in_graph_order(model) -> list:
+    """The model's layers from input to output, in an order that does not depend on how
+    the code was written: by distance from the output (farthest first), and layers at
+    the same distance (the two paths of a residual block) by name."""
+    graph = model if hasattr(model, "_nodes_by_depth") else getattr(model, "_functional", None)
+    if graph is None:
+        return list(model.layers)
+    depth = {}
+    for d, nodes in graph._nodes_by_depth.items():
+        for node in nodes:
+            depth[id(node.operation)] = max(depth.get(id(node.operation), -1), d)
+    index = {id(layer): i for i, layer in enumerate(model.layers)}
+    return sorted(
+        model.layers,
+        key=lambda layer: (
+            -depth.get(id(layer), 0),
+            "" if _auto_named(layer) else layer.name,
+            index[id(layer)],
+        ),
+    )
+
+
 def layer_table(model) -> list[dict]:
     """One row per layer (inputs left out): type, name, output shape, parameters and
-    the configuration that matters. Names Keras made up are recorded as ``None``."""
+    the configuration that matters. Names Keras made up are recorded as ``None``.
+    Layers come from input to output; where two paths run side by side (a residual
+    block's shortcut), layers at the same depth are ordered by name."""
     rows = []
-    for layer in model.layers:
+    for layer in _in_graph_order(model):
         kind = type(layer).__name__
         if kind == "InputLayer":
             continue
@@ -210,21 +243,51 @@ def seeded_output(model, seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     saved = model.get_weights()
     try:
-        new = []
-        for w in saved:
-            fan_in = int(np.prod(w.shape[:-1])) if w.ndim >= 2 else 1
-            a = min(0.2, float(np.sqrt(3.0 / max(fan_in, 1))))
-            new.append(rng.uniform(-a, a, size=w.shape).astype(w.dtype))
-        # BatchNormalization's moving variance must stay positive
-        for i, var in enumerate(model.weights):
-            if var.path.endswith("moving_variance"):
-                new[i] = np.abs(new[i]) + 0.5
-        model.set_weights(new)
+        # layer by layer in graph order, so that the same layers get the same numbers
+        # however the code that built them was ordered
+        for layer in _in_graph_order(model):
+            values = []
+            for var in layer.weights:
+                shape = tuple(var.shape)
+                fan_in = int(np.prod(shape[:-1])) if len(shape) >= 2 else 1
+                a = min(0.2, float(np.sqrt(3.0 / max(fan_in, 1))))
+                w = rng.uniform(-a, a, size=shape).astype(var.dtype)
+                if var.path.endswith("moving_variance"):  # must stay positive
+                    w = np.abs(w) + 0.5
+                values.append(w)
+            if values:
+                layer.set_weights(values)
         x = rng.uniform(0, 1, size=(2, *model.input_shape[1:])).astype("float32")
         out = np.asarray(model(x, training=False))
     finally:
         model.set_weights(saved)
     return np.round(out.astype(np.float64), 6).tolist()
+
+
+def _compare_names(want: list[dict], got: list[dict], exercise: str) -> None:
+    """Where the exercise names its layers (a residual block, ResNet-50), say which
+    named layer is missing or extra before comparing position by position."""
+    named = [row for row in want if row["name"]]
+    if len(named) < 3:
+        return
+    have = {row["name"] for row in got if row["name"]}
+    for row in named:
+        if row["name"] not in have:
+            _fail(
+                exercise,
+                f"no layer named {row['name']!r} (a {row['type']} with output shape "
+                f"{tuple(row['output_shape'])}).",
+                "every layer of this exercise has a name; pass name=... when you create it, "
+                "and check that none is missing.",
+            )
+    expected_names = {row["name"] for row in named}
+    for row in got:
+        if row["name"] and row["name"] not in expected_names:
+            _fail(
+                exercise,
+                f"an extra layer {row['name']!r} ({row['type']}) that the exercise does not have.",
+                "remove it; compare your model.summary() with the description above.",
+            )
 
 
 def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
@@ -239,7 +302,17 @@ def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
 
     want = expected(key)
     with student_code(exercise):
-        model = build(input_shape)
+        try:
+            model = build(input_shape)
+        except CheckFailure:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any error building it is the answer's
+            _fail(
+                exercise,
+                f"building it raised {type(exc).__name__}: {_first_line(exc)}",
+                "the shapes of two tensors you combine (or a layer's settings) do not "
+                "match; print the shape of each tensor as you go.",
+            )
     if not isinstance(model, keras.Model):
         _fail(
             exercise,
@@ -254,6 +327,7 @@ def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
             f"the model has no defined input, so its layers have no shapes ({exc}).",
             "start the model from keras.Input(input_shape).",
         )
+    _compare_names(want["layers"], got, exercise)
     for i, (w, g) in enumerate(zip(want["layers"], got, strict=False)):
         where = f"layer {i + 1} ({w['type']}{' ' + repr(w['name']) if w['name'] else ''})"
         if g["type"] != w["type"]:
@@ -333,6 +407,124 @@ def _call_text(name: str, args, kwargs) -> str:
     return f"{name}({', '.join(parts)})"
 
 
+# --------------------------------------------------------------------------- blocks
+def block_model(block, input_shape, *args, **kwargs):
+    """Wrap a block function (tensor -> tensor) into a keras.Model on ``input_shape``."""
+    import keras
+
+    X_input = keras.Input(input_shape)
+    return keras.Model(X_input, block(X_input, *args, **kwargs))
+
+
+def check_block(block, key: str, exercise: str, input_shape, *args, **kwargs):
+    """Check a residual block: wrap ``block(X, *args, **kwargs)`` on ``input_shape``
+    into a model, require non-negative outputs (the block ends with a ReLU after the
+    addition), then compare it with the reference layer by layer and numerically
+    (:func:`check_model`). Returns the model."""
+
+    def build(shape):
+        return block_model(block, shape, *args, **kwargs)
+
+    import keras
+
+    try:
+        with student_code(exercise):
+            model = build(input_shape)
+        out = np.asarray(seeded_output(model)) if isinstance(model, keras.Model) else None
+    except Exception:  # noqa: BLE001 - check_model below names what is wrong
+        out = None
+    if out is not None and out.size and out.min() < 0:
+        _fail(
+            exercise,
+            f"the block's output has negative values (as low as {out.min():.3f}); a "
+            "block ends with a ReLU, so its output is never negative.",
+            "add the shortcut first, then apply the final Activation('relu') to the sum.",
+        )
+    return check_model(build, key, exercise, input_shape)
+
+
+# --------------------------------------------------------------------------- gradients
+def gradient_probe():
+    """A small fixed model and batch to check gradient code on: two conv-BN-ReLU layers
+    and a softmax, weights drawn from a seeded stream. Returns (model, X (4, 8, 8, 3),
+    Y one-hot (4, 3))."""
+    import keras
+    from keras import layers
+
+    X_input = keras.Input((8, 8, 3))
+    X = layers.Conv2D(4, (3, 3), padding="same", name="conv_a")(X_input)
+    X = layers.BatchNormalization(axis=3, name="bn_a")(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Conv2D(4, (3, 3), strides=(2, 2), padding="same", name="conv_b")(X)
+    X = layers.BatchNormalization(axis=3, name="bn_b")(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Flatten()(X)
+    X = layers.Dense(3, activation="softmax", name="fc")(X)
+    model = keras.Model(X_input, X, name="probe")
+    rng = np.random.default_rng(7)
+    model.set_weights(
+        [
+            np.abs(w) + 0.5 if v.path.endswith("moving_variance") else w
+            for w, v in zip(
+                [
+                    rng.uniform(-0.5, 0.5, size=w.shape).astype(w.dtype)
+                    for w in model.get_weights()
+                ],
+                model.weights,
+                strict=True,
+            )
+        ]
+    )
+    X = rng.uniform(0, 1, size=(4, 8, 8, 3)).astype("float32")
+    Y = np.eye(3, dtype="float32")[[0, 1, 2, 1]]
+    return model, X, Y
+
+
+def check_gradient_norms(function, key: str, exercise: str):
+    """Run the student's ``function(model, X, Y)`` on :func:`gradient_probe` and compare
+    the {layer name: gradient norm} it returns with the reference's."""
+    want = expected(key)
+    model, X, Y = gradient_probe()
+    with student_code(exercise):
+        got = function(model, X, Y)
+    if not isinstance(got, dict):
+        _fail(
+            exercise,
+            f"expected a dict {{layer name: norm}}, found {type(got).__name__}.",
+            "return {layer.name: float(norm) for ...}.",
+        )
+    if list(got) != list(want):
+        _fail(
+            exercise,
+            f"expected the layers {list(want)} (every layer with a kernel, in the model's "
+            f"order), found {list(got)}.",
+            "loop over model.layers and keep those with a `kernel` attribute.",
+        )
+    found = {}
+    for name in want:
+        try:
+            found[name] = float(got[name])
+        except (TypeError, ValueError):
+            _fail(exercise, f"the norm for {name!r} should be a number, found {got[name]!r}.")
+    ratios = [found[name] / value for name, value in want.items() if value]
+    for name, value in want.items():
+        if not np.isclose(found[name], value, rtol=1e-3, atol=1e-7):
+            hint = (
+                "the L2 norm of the gradient of the mean loss w.r.t. layer.kernel, with the "
+                "model called as in a training step: model(X, training=True)."
+            )
+            if np.allclose(ratios, len(X), rtol=1e-3):
+                hint = f"every norm is {len(X)}x too large: average the loss over the " \
+                    "batch, do not sum it."  # fmt: skip
+            _fail(
+                exercise,
+                f"layer {name!r}: the gradient norm should be {value:.6g}, "
+                f"found {found[name]:.6g}.",
+                hint,
+            )
+    return got
+
+
 # correct stand-ins for helpers an exercise builds on, so that it is graded on its own
 def _conv_output_shape(input_shape, filters, f, s=1, padding="valid"):
     from .cost import _conv2d
@@ -348,10 +540,17 @@ def with_correct(function, *names: str):
     """Within the block, the helpers ``names`` that ``function`` finds in its notebook
     are correct ones (``STAND_INS``): an exercise that uses an earlier one is graded on
     its own, and a mistake in the earlier one costs its points only once."""
+    stand_ins = dict(STAND_INS)
+    if reference_available():  # the instructor's grader: the reference blocks
+        from course_utils import reference
+
+        stand_ins.update(reference.STAND_INS)
+    # where no correct version is at hand (a student's copy), their own one is used
+    names = tuple(name for name in names if name in stand_ins)
     namespace = function.__globals__
     saved = {name: namespace[name] for name in names if name in namespace}
     try:
-        namespace.update({name: STAND_INS[name] for name in names})
+        namespace.update({name: stand_ins[name] for name in names})
         yield
     finally:
         for name in names:

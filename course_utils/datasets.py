@@ -357,10 +357,20 @@ def load_photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- your images
-def sample_image_path() -> Path:
-    """A picture that ships with the course for the "try your own image" cells: the
-    astronaut Eileen Collins, smiling (NASA, public domain; from scikit-image)."""
-    return data_dir() / "samples" / "astronaut_face.png"
+SAMPLES = {
+    "astronaut_face": "astronaut_face.png",  # smiling: the Happy House
+    "hand_sign": "hand_sign.png",  # three fingers: SIGNS
+}
+
+
+def sample_image_path(name: str = "astronaut_face") -> Path:
+    """A picture that ships with the course for the "try your own image" cells:
+    ``"astronaut_face"``, the astronaut Eileen Collins, smiling (NASA, public domain; from
+    scikit-image), or ``"hand_sign"``, a hand showing three fingers (drawn like SIGNS, from
+    a seed no split uses). See data/README.md."""
+    if name not in SAMPLES:
+        raise ValueError(f"unknown sample picture {name!r}; choose one of {sorted(SAMPLES)}")
+    return data_dir() / "samples" / SAMPLES[name]
 
 
 def _resize(image: np.ndarray, size) -> np.ndarray:

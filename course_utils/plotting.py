@@ -292,3 +292,41 @@ def plot_cost_comparison(tables: dict):
     axes[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def plot_gradient_norms(norms: dict, title: str | None = None):
+    """Gradient norm per layer, from the input side (left) to the output (right), on a
+    log scale, one line per network. ``norms``: {network name: {layer name: norm}} (the
+    layers of each network in order). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    for label, per_layer in norms.items():
+        values = list(per_layer.values())
+        ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=3, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("layer (1 = nearest the input)")
+    ax.set_ylabel("norm of d loss / d kernel")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_losses(losses: dict, title: str | None = None, xlabel: str = "iteration"):
+    """Training losses side by side: {name: [loss per iteration]}. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for label, values in losses.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("training loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

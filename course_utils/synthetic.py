@@ -329,13 +329,18 @@ def _mouth(canvas, rng, to_img, scale, tilt, rx, smiling):
 
 # ------------------------------------------------------------------------ SIGNS
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+# which fingers (indices into FINGERS) show each number, as people count on a hand
+SIGN_FINGERS = {0: (), 1: (1,), 2: (1, 2), 3: (1, 2, 3), 4: (1, 2, 3, 4), 5: (0, 1, 2, 3, 4)}
+OTHER_SIGN_FINGERS = {1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 2, 3)}
 
 
 def signs_image(rng: np.random.Generator, count: int) -> np.ndarray:
     """Draw one SIGNS picture: a hand showing ``count`` (0-5) raised fingers.
 
-    Returns (64, 64, 3) uint8. Which fingers are raised is drawn at random among the
-    subsets of size ``count``; the others are folded.
+    Returns (64, 64, 3) uint8. The fingers raised are the usual way of showing the
+    number (``SIGN_FINGERS``: 1 is the index, 2 index and middle, ...), and in one
+    picture out of ten another common way (``OTHER_SIGN_FINGERS``: thumb first); the
+    others are folded.
     """
     if not 0 <= count <= 5:
         raise ValueError(f"count must be 0 to 5 fingers, got {count}")
@@ -346,15 +351,16 @@ def signs_image(rng: np.random.Generator, count: int) -> np.ndarray:
         background * rng.uniform(0.85, 1.0), background * rng.uniform(0.9, 1.1)
     )
 
-    raised = set(rng.choice(5, size=count, replace=False).tolist())
-    scale = rng.uniform(0.8, 1.1)
+    usual = rng.random() >= 0.1 or count not in OTHER_SIGN_FINGERS
+    raised = set((SIGN_FINGERS if usual else OTHER_SIGN_FINGERS)[count])
+    scale = rng.uniform(1.0, 1.25)
     angle = math.radians(rng.uniform(-20, 20))
     cx, cy = SIZE / 2 + rng.uniform(-5, 5), rng.uniform(37, 42)
     mirror = 1 if rng.random() < 0.5 else -1  # right or left hand
     skin = _jitter(rng, _mix(SKIN_TONES, rng.random()), 10)
     spread = math.radians(rng.uniform(5, 13))
     lengths = np.array([11.0, 15.5, 17.0, 15.5, 12.0]) * rng.uniform(0.85, 1.15, 5)
-    finger_r = rng.uniform(2.0, 2.5)
+    finger_r = rng.uniform(2.3, 2.8)
     thumb_up = math.radians(rng.uniform(35, 70))
 
     def shapes(to_img):
@@ -381,7 +387,7 @@ def signs_image(rng: np.random.Generator, count: int) -> np.ndarray:
 
     # shadow: the same silhouette, offset and dark, before the hand
     dx, dy = rng.uniform(-4, 4), rng.uniform(1, 5)
-    shadow_alpha = rng.uniform(0.0, 0.35)
+    shadow_alpha = rng.uniform(0.0, 0.2)
     to_shadow = _to_image(cx + dx, cy + dy, scale, angle)
     if shadow_alpha > 0.02:
         union = np.zeros(canvas.image.shape[:2], dtype=bool)
@@ -404,7 +410,7 @@ def signs_image(rng: np.random.Generator, count: int) -> np.ndarray:
             canvas.capsule(*args[:4], args[4] - 0.55 * scale, skin)
 
     canvas.light(rng.uniform(0.8, 1.1), rng.uniform(-0.3, 0.3), rng.uniform(0, 2 * math.pi))
-    return canvas.finish(rng, noise_sigma=rng.uniform(1, 5), blur_passes=int(rng.integers(0, 2)))
+    return canvas.finish(rng, noise_sigma=rng.uniform(1, 4), blur_passes=0)
 
 
 # ------------------------------------------------------------------------ data sets

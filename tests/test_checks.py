@@ -43,7 +43,7 @@ def test_the_reference_and_a_correct_answer_pass():
         (happy(bn_axis=1), "axis should be 3, found 1"),
         (happy(conv_padding="same"), "padding should be 'valid', found 'same'"),
         (happy(out=None), "activation should be 'sigmoid', found 'linear'"),
-        (happy(names=False), "expected the name 'conv0'"),
+        (happy(names=False), "no layer named 'conv0'"),
         (happy(pad=(2, 2)), "padding should be [[3, 3], [3, 3]]"),
         (happy(eps=0.5), "with the same weights your model computes"),
     ],
@@ -65,7 +65,7 @@ def test_missing_layer_is_named():
         x = layers.Flatten()(x)
         return keras.Model(x_in, layers.Dense(1, activation="sigmoid", name="fc")(x))
 
-    with pytest.raises(CheckFailure, match="expected a MaxPooling2D layer here, found Flatten"):
+    with pytest.raises(CheckFailure, match="no layer named .max_pool. \\(a MaxPooling2D"):
         check_model(no_pool, KEY, EX)
 
 
@@ -226,3 +226,67 @@ def test_check_model_says_an_before_a_vowel():
 
     with pytest.raises(CheckFailure, match="expected an AveragePooling2D layer here"):
         check_model(max_pool_lenet, "classic_networks.lenet5", "Ex 3", (32, 32, 1))
+
+
+# --------------------------------------------------------------------------- blocks
+def shortcut_first_block(X, f, filters, s=2, name="block"):
+    """A correct convolutional block written in another order: the shortcut first, and
+    added on the left."""
+    F1, F2, F3 = filters
+    shortcut = layers.Conv2D(F3, (1, 1), strides=(s, s), name=f"{name}_0_conv")(X)
+    shortcut = layers.BatchNormalization(axis=3, name=f"{name}_0_bn")(shortcut)
+    X = layers.Conv2D(F1, (1, 1), strides=(s, s), name=f"{name}_1_conv")(X)
+    X = layers.BatchNormalization(axis=-1, name=f"{name}_1_bn")(X)
+    X = (
+        layers.ReLU(name=f"{name}_1_relu")(X)
+        if False
+        else layers.Activation("relu", name=f"{name}_1_relu")(X)
+    )
+    X = layers.Conv2D(F2, (f, f), padding="same", name=f"{name}_2_conv")(X)
+    X = layers.BatchNormalization(axis=3, name=f"{name}_2_bn")(X)
+    X = layers.Activation("relu", name=f"{name}_2_relu")(X)
+    X = layers.Conv2D(F3, (1, 1), name=f"{name}_3_conv")(X)
+    X = layers.BatchNormalization(axis=3, name=f"{name}_3_bn")(X)
+    X = layers.Add(name=f"{name}_add")([shortcut, X])
+    return layers.Activation("relu", name=f"{name}_out")(X)
+
+
+def test_a_block_written_in_another_order_passes():
+    checks.check_block(
+        shortcut_first_block,
+        "residual_networks.convolutional_block",
+        "Ex 3",
+        (4, 4, 6),
+        3,
+        (2, 4, 6),
+        s=2,
+        name="check",
+    )
+
+
+def test_a_block_without_the_final_relu_is_told_why_it_goes_negative():
+    def no_final_relu(X, f, filters, s=2, name="block"):
+        out = shortcut_first_block(X, f, filters, s, name)
+        return out._keras_history.operation.input  # the sum, before the last ReLU
+
+    with pytest.raises(CheckFailure, match="output has negative values"):
+        checks.check_block(
+            no_final_relu, "residual_networks.convolutional_block", "Ex 3", (4, 4, 6), 3,
+            (2, 4, 6), s=2, name="check",
+        )  # fmt: skip
+
+
+def test_gradient_norms_of_the_reference_pass_and_a_sum_is_named():
+    from course_utils.reference import residual_networks as res
+
+    checks.check_gradient_norms(
+        res.layer_gradient_norms.__wrapped__, "residual_networks.layer_gradient_norms", "Ex 1"
+    )
+
+    def summed(model, X, Y):
+        return {
+            k: v * len(X) for k, v in res.layer_gradient_norms.__wrapped__(model, X, Y).items()
+        }
+
+    with pytest.raises(CheckFailure, match="4x too large: average the loss"):
+        checks.check_gradient_norms(summed, "residual_networks.layer_gradient_norms", "Ex 1")

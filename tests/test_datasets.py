@@ -377,3 +377,21 @@ def test_data_readme_lists_the_current_checksums():
     readme = (REPO / "data" / "README.md").read_text()
     for line in (SHIPPED / "SHA256SUMS").read_text().splitlines():
         assert line in readme, f"data/README.md lacks '{line}'"
+
+
+# ------------------------------------------------------------------ sample pictures
+@pytest.mark.parametrize("name", sorted(datasets.SAMPLES))
+def test_every_sample_picture_loads(name):
+    image = datasets.load_image(datasets.sample_image_path(name), size=(64, 64))
+    assert image.shape == (64, 64, 3)
+
+
+def test_the_hand_sign_sample_is_drawn_as_data_readme_says():
+    drawn = synthetic.signs_image(np.random.default_rng([2017, 1, 2, 0]), 3)
+    shipped = np.asarray(Image.open(datasets.sample_image_path("hand_sign")).convert("RGB"))
+    assert np.array_equal(drawn, shipped)
+
+
+def test_an_unknown_sample_picture_is_named():
+    with pytest.raises(ValueError, match="unknown sample picture 'selfie'"):
+        datasets.sample_image_path("selfie")

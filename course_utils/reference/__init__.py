@@ -8,12 +8,38 @@ release time when it is not (the student bundle).
 ``BUILDERS`` maps a check key to a function that builds the reference model.
 """
 
-from . import classic_networks, keras_tutorial
+from . import classic_networks, keras_tutorial, residual_networks
+
+
+def _block(block, input_shape, *args, **kwargs):
+    from course_utils.checks import block_model
+
+    return block_model(block, input_shape, *args, **kwargs)
+
+
+# the functions an exercise builds on, correct, for grading it on its own (unguarded)
+STAND_INS = {
+    "identity_block": residual_networks.identity_block.__wrapped__,
+    "convolutional_block": residual_networks.convolutional_block.__wrapped__,
+}
 
 BUILDERS = {
     "classic_networks.lenet5": lambda: classic_networks.lenet5((32, 32, 1)),
     "classic_networks.alexnet": lambda: classic_networks.alexnet((227, 227, 3)),
     "classic_networks.vgg16": lambda: classic_networks.vgg16((224, 224, 3)),
+    "residual_networks.identity_block": lambda: _block(
+        residual_networks.identity_block, (4, 4, 6), 3, (2, 4, 6), name="check"
+    ),
+    "residual_networks.identity_block_f2": lambda: _block(
+        residual_networks.identity_block, (5, 3, 8), 2, (3, 2, 8), name="other"
+    ),
+    "residual_networks.convolutional_block": lambda: _block(
+        residual_networks.convolutional_block, (4, 4, 6), 3, (2, 4, 6), s=2, name="check"
+    ),
+    "residual_networks.convolutional_block_s1": lambda: _block(
+        residual_networks.convolutional_block, (5, 3, 3), 2, (2, 3, 5), s=1, name="other"
+    ),
+    "residual_networks.ResNet50": lambda: residual_networks.ResNet50((64, 64, 3), 6),
     "keras_tutorial.HappyModel": lambda: keras_tutorial.HappyModel((64, 64, 3)),
     "keras_tutorial.happy_model_sequential": lambda: keras_tutorial.happy_model_sequential(
         (64, 64, 3)
@@ -49,7 +75,15 @@ CONV_CALLS = [
     (((13, 13, 256), 384, 3), {"padding": 1}),
 ]
 
+
+def _gradient_norms():
+    from course_utils.checks import gradient_probe
+
+    return residual_networks.layer_gradient_norms(*gradient_probe())
+
+
 VALUES = {
+    "residual_networks.layer_gradient_norms": _gradient_norms,
     "classic_networks.conv_output_shape": lambda: _cases(
         classic_networks.conv_output_shape, CONV_CALLS
     ),

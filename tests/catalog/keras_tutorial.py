@@ -120,7 +120,7 @@ MISTAKES = {
     },
     "happy_model_sequential": {
         "no keras.Input first": (_sequential(first=""), "has no defined input"),
-        "bn0 not named": (_sequential(bn_name=""), "expected the name 'bn0'"),
+        "bn0 not named": (_sequential(bn_name=""), "no layer named 'bn0'"),
         "two softmax units": (
             _sequential(dense='2, activation="softmax"'),
             "units should be 1, found 2",

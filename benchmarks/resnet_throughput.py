@@ -1,0 +1,70 @@
+"""Does the course's ResNet-50 train as fast as the one a user would pick?
+
+Trains the course's ResNet-50 (the reference solution of the residual networks
+assignment: 64x64x3 input, 6 classes) and ``keras.applications.ResNet50(weights=None)``
+with the same input and classes, side by side in one run, on SIGNS-sized batches, and
+prints training images per second for each. The two are measured in alternation
+(A B A B ...) so that a noisy neighbour slows both, and the median is reported.
+
+    .venv/bin/python benchmarks/resnet_throughput.py [--steps 20] [--rounds 3] [--batch 32]
+"""
+
+import argparse
+import statistics
+import time
+
+import keras
+import numpy as np
+
+from course_utils.datasets import load_signs, normalize
+from course_utils.reference.residual_networks import ResNet50
+
+
+def images_per_second(model, x, y, steps: int, batch: int) -> float:
+    """Train ``steps`` batches (after the compiled step was warmed up) and time them."""
+    start = time.perf_counter()
+    for i in range(steps):
+        j = (i * batch) % (len(x) - batch)
+        model.train_on_batch(x[j : j + batch], y[j : j + batch])
+    return steps * batch / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+
+    signs = load_signs()
+    x, y = normalize(signs.x_train), signs.y_train
+    keras.utils.set_random_seed(0)
+    models = {
+        "course ResNet50 (reference)": ResNet50.__wrapped__((64, 64, 3), 6),
+        "keras.applications.ResNet50": keras.applications.ResNet50(
+            weights=None, input_shape=(64, 64, 3), classes=6
+        ),
+    }
+    for model in models.values():
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.train_on_batch(x[: args.batch], y[: args.batch])  # compile the step
+    rates = {name: [] for name in models}
+    for _ in range(args.rounds):
+        for name, model in models.items():
+            rates[name].append(images_per_second(model, x, y, args.steps, args.batch))
+
+    print(f"training throughput, batch {args.batch}, {args.steps} steps x {args.rounds} rounds")
+    print(f"{'model':<30} {'params':>12} {'images/s (median)':>18}  all rounds")
+    for name, model in models.items():
+        rounds = ", ".join(f"{r:.1f}" for r in rates[name])
+        print(
+            f"{name:<30} {model.count_params():>12,} {statistics.median(rates[name]):>18.1f}  "
+            f"{rounds}"
+        )
+    ours, theirs = (statistics.median(r) for r in rates.values())
+    print(f"course / keras.applications: {ours / theirs:.2f}x")
+    return 0 if np.isfinite(ours) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Ready-made networks the notebooks use but do not grade.
+
+``plain_network`` and ``residual_network`` are the residual networks assignment's
+experiment: two networks of the same depth, the same layers and the same parameters,
+one a plain stack and one with a skip connection around every pair of convolutions
+(the "basic" two-layer block of ResNet-18/34, not the graded bottleneck blocks).
+"""
+
+from __future__ import annotations
+
+
+def _check(depth: int, activation: str) -> None:
+    if not isinstance(depth, int) or depth < 4 or depth % 2:
+        raise ValueError(f"depth must be an even int >= 4 (weighted layers), got {depth!r}")
+    if activation not in ("relu", "sigmoid", "tanh"):
+        raise ValueError(f"activation must be 'relu', 'sigmoid' or 'tanh', got {activation!r}")
+
+
+def _conv(X, width, name, batchnorm, activation=None):
+    from keras import layers
+
+    X = layers.Conv2D(width, (3, 3), padding="same", name=name)(X)
+    if batchnorm:
+        X = layers.BatchNormalization(axis=3, name=f"{name}_bn")(X)
+    return layers.Activation(activation, name=f"{name}_{activation}")(X) if activation else X
+
+
+def _network(depth, width, input_shape, classes, activation, batchnorm, residual, name):
+    import keras
+    from keras import layers
+
+    _check(depth, activation)
+    X_input = keras.Input(input_shape)
+    # stem: 64x64 -> 16x16, so that a deep stack stays cheap on a CPU
+    X = layers.Conv2D(
+        width, (3, 3), strides=(2, 2), padding="same", activation="relu", name="conv1"
+    )(X_input)
+    X = layers.MaxPooling2D((2, 2), name="pool1")(X)
+    for i in range(2, depth, 2):
+        shortcut = X
+        X = _conv(X, width, f"conv{i}", batchnorm, activation)
+        X = _conv(X, width, f"conv{i + 1}", batchnorm)
+        if residual:
+            X = layers.Add(name=f"add{i + 1}")([X, shortcut])
+        X = layers.Activation(activation, name=f"out{i + 1}")(X)
+    X = layers.GlobalAveragePooling2D(name="avg_pool")(X)
+    X = layers.Dense(classes, activation="softmax", name="fc")(X)
+    return keras.Model(X_input, X, name=name)
+
+
+def plain_network(
+    depth: int = 34,
+    width: int = 16,
+    input_shape=(64, 64, 3),
+    classes: int = 6,
+    activation: str = "relu",
+    batchnorm: bool = True,
+):
+    """A plain stack of ``depth`` weighted layers: conv1 (3x3/2, ReLU) -> max pool 2x2 ->
+    ``depth - 2`` 3x3 'same' convs conv2, conv3, ... (each followed by batch
+    normalisation if ``batchnorm``, and ``activation``) -> global average pool -> dense
+    softmax 'fc'. (m, 64, 64, 3) -> (m, classes)."""
+    return _network(
+        depth, width, input_shape, classes, activation, batchnorm, False, f"plain{depth}"
+    )
+
+
+def residual_network(
+    depth: int = 34,
+    width: int = 16,
+    input_shape=(64, 64, 3),
+    classes: int = 6,
+    activation: str = "relu",
+    batchnorm: bool = True,
+):
+    """The same layers as :func:`plain_network`, with a skip connection around every
+    pair of convs: a = act(bn(conv(x))), x = act(x + bn(conv(a))). Same depth, same
+    parameters."""
+    return _network(
+        depth, width, input_shape, classes, activation, batchnorm, True, f"residual{depth}"
+    )
