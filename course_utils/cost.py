@@ -83,6 +83,7 @@ def _size(shape) -> int:
     return int(math.prod(shape))
 
 
+@_NOT_AN_ANSWER
 def _spatial_out(n: int, k: int, s: int, padding, dilation: int = 1) -> int:
     """One spatial dimension of a convolution or pooling output.
 
@@ -129,6 +130,7 @@ def _check_input(input_shape, rank: int, what: str) -> tuple[int, ...]:
     return shape
 
 
+@_NOT_AN_ANSWER
 def _conv2d(
     input_shape,
     filters,
@@ -420,8 +422,8 @@ class CostTable:
     @property
     def depth(self) -> int:
         """The number of weighted layers (convolutions and dense). Every one counts, so
-        ResNet-50's four shortcut projections make it 54; LeNet-5 gives 5, AlexNet 8,
-        VGG-16 16, as their papers count them."""
+        ResNet-50's four shortcut projections make it 54; VGG-16 gives 16, AlexNet 8 and
+        LeNet-5 5 (its paper counts 7 layers, the two pooling layers included)."""
         return sum(r.weighted for r in self.rows)
 
     def share(self, kind: str) -> tuple[float, float]:

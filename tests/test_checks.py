@@ -230,18 +230,14 @@ def test_check_model_says_an_before_a_vowel():
 
 # --------------------------------------------------------------------------- blocks
 def shortcut_first_block(X, f, filters, s=2, name="block"):
-    """A correct convolutional block written in another order: the shortcut first, and
-    added on the left."""
+    """A correct convolutional block written in another style: the shortcut first and
+    added on the left, axis=-1, a ReLU layer."""
     F1, F2, F3 = filters
     shortcut = layers.Conv2D(F3, (1, 1), strides=(s, s), name=f"{name}_0_conv")(X)
     shortcut = layers.BatchNormalization(axis=3, name=f"{name}_0_bn")(shortcut)
     X = layers.Conv2D(F1, (1, 1), strides=(s, s), name=f"{name}_1_conv")(X)
     X = layers.BatchNormalization(axis=-1, name=f"{name}_1_bn")(X)
-    X = (
-        layers.ReLU(name=f"{name}_1_relu")(X)
-        if False
-        else layers.Activation("relu", name=f"{name}_1_relu")(X)
-    )
+    X = layers.ReLU(name=f"{name}_1_relu")(X)  # the same as Activation("relu")
     X = layers.Conv2D(F2, (f, f), padding="same", name=f"{name}_2_conv")(X)
     X = layers.BatchNormalization(axis=3, name=f"{name}_2_bn")(X)
     X = layers.Activation("relu", name=f"{name}_2_relu")(X)
