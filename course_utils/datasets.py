@@ -498,18 +498,23 @@ def train_dev_split(x: np.ndarray, y: np.ndarray, dev_fraction: float = 0.2, see
     return x[~mask], y[~mask], x[mask], y[mask]
 
 
-def as_dataset(x, y, batch_size: int = 32, shuffle: bool = True, seed: int = 0):
-    """A ``tf.data`` pipeline over arrays: shuffled (seeded), batched, prefetched.
+def as_dataset(x, y, batch_size: int = 32, shuffle: bool = True, seed: int = 0, distort=None):
+    """A ``tf.data`` pipeline over arrays: shuffled (seeded), batched, distorted,
+    prefetched.
 
     ``x``: (m, ...), ``y``: (m, ...). Reshuffles every epoch, in the same order on
-    every run.
+    every run. ``distort``: an optional function ``(x_batch, y_batch) -> (x, y)`` run on
+    each batch in parallel on the CPU while the model trains (data augmentation).
     """
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size)
+    if distort is not None:
+        ds = ds.map(distort, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 # --------------------------------------------------------------------------- CLI

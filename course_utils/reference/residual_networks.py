@@ -11,41 +11,9 @@ from keras import layers
 from course_utils.checks import reference_solution
 
 
-@reference_solution
-def identity_block(X, f, filters, name="block"):
-    """The identity block: the shortcut skips three layers and is added unchanged.
-
-    X: (m, n_H, n_W, n_C) with n_C == F3. f: the middle conv's filter size.
-    filters: (F1, F2, F3). Returns (m, n_H, n_W, F3).
-
-    1x1 conv (F1) -> BN -> ReLU -> f x f 'same' conv (F2) -> BN -> ReLU -> 1x1 conv (F3)
-    -> BN -> add the shortcut -> ReLU.
-    """
+def _main_path_plus(X, X_shortcut, f, filters, s, name):
+    """Both blocks' main path (stride s on the first 1x1 conv), plus the shortcut, ReLU."""
     F1, F2, F3 = filters
-    X_shortcut = X
-    X = layers.Conv2D(F1, (1, 1), name=f"{name}_1_conv")(X)
-    X = layers.BatchNormalization(axis=3, name=f"{name}_1_bn")(X)
-    X = layers.Activation("relu", name=f"{name}_1_relu")(X)
-    X = layers.Conv2D(F2, (f, f), padding="same", name=f"{name}_2_conv")(X)
-    X = layers.BatchNormalization(axis=3, name=f"{name}_2_bn")(X)
-    X = layers.Activation("relu", name=f"{name}_2_relu")(X)
-    X = layers.Conv2D(F3, (1, 1), name=f"{name}_3_conv")(X)
-    X = layers.BatchNormalization(axis=3, name=f"{name}_3_bn")(X)
-    X = layers.Add(name=f"{name}_add")([X, X_shortcut])
-    return layers.Activation("relu", name=f"{name}_out")(X)
-
-
-@reference_solution
-def convolutional_block(X, f, filters, s=2, name="block"):
-    """The convolutional block: the shortcut has a 1x1 conv (stride s) and BN, so that
-    its shape matches the main path's.
-
-    X: (m, n_H, n_W, n_C). Returns (m, ceil(n_H / s), ceil(n_W / s), F3).
-    Main path as the identity block's, with stride s on the first 1x1 conv.
-    """
-    F1, F2, F3 = filters
-    X_shortcut = layers.Conv2D(F3, (1, 1), strides=(s, s), name=f"{name}_0_conv")(X)
-    X_shortcut = layers.BatchNormalization(axis=3, name=f"{name}_0_bn")(X_shortcut)
     X = layers.Conv2D(F1, (1, 1), strides=(s, s), name=f"{name}_1_conv")(X)
     X = layers.BatchNormalization(axis=3, name=f"{name}_1_bn")(X)
     X = layers.Activation("relu", name=f"{name}_1_relu")(X)
@@ -56,6 +24,34 @@ def convolutional_block(X, f, filters, s=2, name="block"):
     X = layers.BatchNormalization(axis=3, name=f"{name}_3_bn")(X)
     X = layers.Add(name=f"{name}_add")([X, X_shortcut])
     return layers.Activation("relu", name=f"{name}_out")(X)
+
+
+@reference_solution
+def identity_block(X, f, filters, name="block"):
+    """The identity block: the shortcut skips three layers and is added unchanged.
+
+    X: (m, n_H, n_W, n_C) with n_C == F3. f: the middle conv's filter size.
+    filters: (F1, F2, F3). Returns (m, n_H, n_W, F3).
+
+    1x1 conv (F1) -> BN -> ReLU -> f x f 'same' conv (F2) -> BN -> ReLU -> 1x1 conv (F3)
+    -> BN -> add the shortcut -> ReLU.
+    """
+    X_shortcut = X
+    return _main_path_plus(X, X_shortcut, f, filters, 1, name)
+
+
+@reference_solution
+def convolutional_block(X, f, filters, s=2, name="block"):
+    """The convolutional block: the shortcut has a 1x1 conv (stride s) and BN, so that
+    its shape matches the main path's.
+
+    X: (m, n_H, n_W, n_C). Returns (m, ceil(n_H / s), ceil(n_W / s), F3).
+    Main path as the identity block's, with stride s on the first 1x1 conv.
+    """
+    F3 = filters[2]
+    X_shortcut = layers.Conv2D(F3, (1, 1), strides=(s, s), name=f"{name}_0_conv")(X)
+    X_shortcut = layers.BatchNormalization(axis=3, name=f"{name}_0_bn")(X_shortcut)
+    return _main_path_plus(X, X_shortcut, f, filters, s, name)
 
 
 def stage(X, filters, blocks, s, name, identity=identity_block, convolutional=None):
