@@ -10,8 +10,9 @@ A source notebook under ``notebooks/<assignment>/`` must
   they belong;
 - store outputs only in cells whose first line is ``# NBVAL_CHECK_OUTPUT`` (the cells
   nbval compares), and store them there (otherwise nbval would compare nothing);
-- not end a test cell with a bare value: nbgrader reads a number shown as a test
-  cell's result as partial credit (end it with ``print(...)`` or a ``check_*`` call).
+- not end a test cell with a bare expression: nbgrader reads a number shown as a test
+  cell's result as partial credit, and the check functions return numbers (cases
+  checked) or models. End it with ``print(...)``, an ``assert`` or an assignment.
 
 ``refresh_outputs(path)`` runs a source notebook (quick budget) and keeps the outputs
 of the compared cells only: ``course refresh-outputs notebooks/<a>/<a>.ipynb``.
@@ -60,7 +61,8 @@ def _balanced(source: str, begin: str, end: str) -> bool:
 
 
 def _ends_with_value(source: str) -> bool:
-    """True when the last statement is an expression other than print(...)/check_*(...)."""
+    """True when the last statement is an expression other than print(...): its value
+    would be shown as the cell's result (``check_cases`` returns a count, for example)."""
     code = "\n".join(
         line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
     )
@@ -71,9 +73,11 @@ def _ends_with_value(source: str) -> bool:
     if not body or not isinstance(body[-1], ast.Expr):
         return False
     value = body[-1].value
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-        return not (value.func.id == "print" or value.func.id.startswith("check_"))
-    return True
+    return not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "print"
+    )
 
 
 def refresh_outputs(path: str | Path, timeout: int = 900) -> int:
@@ -195,8 +199,9 @@ def check_notebook(path: str | Path) -> list[str]:
 
         if grade and not solution and cell.cell_type == "code" and _ends_with_value(text):
             problems.append(
-                f"{where}: the test cell ends with a bare value; nbgrader would read a "
-                "number there as partial credit. End it with print(...) or a check_* call."
+                f"{where}: the test cell ends with a bare expression; nbgrader would read a "
+                "number shown there as partial credit (check functions return counts). End "
+                "it with print(...), an assert or an assignment (`_ = check_...(...)`)."
             )
         if cell.cell_type == "code" and solution:
             if SOLUTION_BEGIN not in text or SOLUTION_END not in text:

@@ -44,6 +44,8 @@ KEY_CONFIG = {
     "MaxPooling2D": ("pool_size", "strides", "padding"),
     "AveragePooling2D": ("pool_size", "strides", "padding"),
     "ZeroPadding2D": ("padding",),
+    "Concatenate": ("axis", "inputs"),  # inputs: the layers joined, in order
+    "Dropout": ("rate",),
 }
 HINTS = {
     "padding": "'valid' adds no border (the output shrinks), 'same' keeps height and width.",
@@ -59,7 +61,16 @@ HINTS = {
     "groups": "groups=g splits the input channels and the filters into g independent "
     "groups (AlexNet's two GPUs: g=2); leave it at 1 unless the exercise says otherwise.",
     "use_bias": "every layer here has biases (use_bias=True, the default).",
+    "rate": "the rate is the fraction of units dropped, as the exercise gives it.",
+    ("Concatenate", "axis"): "join the branches along the channels: axis=-1 (or 3).",
+    ("Concatenate", "inputs"): "list the tensors in Concatenate()([...]) in the order the "
+    "exercise gives; the order decides which channels hold which branch.",
 }
+CONCATENATE_HINT = (
+    "the tensors you concatenate must match in every axis but the one they are joined on: "
+    "join along the channels (axis=-1), and keep each branch's height and width ('same' "
+    "padding, stride 1)."
+)
 
 
 class CheckFailure(AssertionError):
@@ -199,6 +210,17 @@ def _in_graph_order(model) -> list:
     )
 
 
+def _inbound_names(layer) -> list:
+    """The names of the layers whose outputs ``layer`` takes, in order (``None`` for a
+    name Keras made up)."""
+    node = layer._inbound_nodes[0]
+    names = []
+    for tensor in node.input_tensors:
+        operation = tensor._keras_history.operation
+        names.append(None if _auto_named(operation) else operation.name)
+    return names
+
+
 def layer_table(model) -> list[dict]:
     """One row per layer (inputs left out): type, name, output shape, parameters and
     the configuration that matters. Names Keras made up are recorded as ``None``.
@@ -213,6 +235,8 @@ def layer_table(model) -> list[dict]:
         if kind == "ReLU" and not config.get("max_value") and not config.get("negative_slope") \
                 and not config.get("threshold"):  # fmt: skip
             kind, config = "Activation", {**config, "activation": "relu"}  # the same layer
+        if kind == "Concatenate":
+            config = {**config, "inputs": _inbound_names(layer)}
         rows.append(
             {
                 "type": kind,
@@ -326,13 +350,15 @@ def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
     with student_code(exercise):
         try:
             model = build(input_shape)
-        except CheckFailure:
+        except (CheckFailure, NotImplementedError):
             raise
         except Exception as exc:  # noqa: BLE001 - any error building it is the answer's
             _fail(
                 exercise,
                 f"building it raised {type(exc).__name__}: {_first_line(exc)}",
-                "the shapes of two tensors you combine (or a layer's settings) do not "
+                CONCATENATE_HINT
+                if "Concatenate" in str(exc)
+                else "the shapes of two tensors you combine (or a layer's settings) do not "
                 "match; print the shape of each tensor as you go.",
             )
     if not isinstance(model, keras.Model):
@@ -369,7 +395,7 @@ def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
                 _fail(
                     exercise,
                     f"{where}: {k} should be {value!r}, found {g['config'].get(k)!r}.",
-                    HINTS.get(k, ""),
+                    HINTS.get((w["type"], k), HINTS.get(k, "")),
                 )
         if g["output_shape"] != w["output_shape"]:
             _fail(
@@ -418,9 +444,13 @@ def check_value(compute, key: str, exercise: str, what: str = "the result"):
 
 
 def _number(value) -> str:
-    """120422400 -> '120,422,400' (ints only; anything else as repr)."""
+    """120422400 -> '120,422,400'; a tuple of ints in Python's own digit grouping,
+    (120_422_400, 12_443_648), so that its commas stay separators; anything else as
+    repr."""
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         return f"{int(value):,}"
+    if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+        return f"({', '.join(f'{v:_}' for v in value)}{',' if len(value) == 1 else ''})"
     return repr(value)
 
 
@@ -622,6 +652,63 @@ def check_cases(function, key: str, exercise: str, hint: str = "", uses: tuple =
     return len(cases)
 
 
+def check_conv1x1(function, exercise: str, shapes=((2, 4, 4, 3, 5), (1, 3, 5, 8, 2))):
+    """Compare the student's numpy ``function(X, W, b)`` with Keras' own 1x1
+    ``Conv2D(..., activation="relu")`` holding the same weights, on seeded inputs of
+    each (m, n_H, n_W, n_C, n_C') in ``shapes``. Keras is the reference here, computed
+    live. Returns the number of cases."""
+    import keras
+
+    for i, (m, n_H, n_W, n_C, n_C2) in enumerate(shapes):
+        rng = np.random.default_rng(100 + i)
+        X = rng.normal(size=(m, n_H, n_W, n_C)).astype("float32")
+        W = rng.normal(size=(n_C, n_C2)).astype("float32")
+        b = rng.normal(size=(n_C2,)).astype("float32")
+        conv = keras.layers.Conv2D(n_C2, 1, activation="relu")
+        conv.build(X.shape)
+        conv.set_weights([W.reshape(1, 1, n_C, n_C2), b])
+        want = np.asarray(conv(X))
+        call = f"conv1x1(X of shape {X.shape}, W of shape {W.shape}, b of shape {b.shape})"
+        with student_code(exercise):
+            try:
+                got = np.asarray(function(X.copy(), W.copy(), b.copy()), dtype="float64")
+            except (CheckFailure, NotImplementedError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - any error in it is the answer's
+                _fail(
+                    exercise,
+                    f"{call} raised {type(exc).__name__}: {_first_line(exc)}",
+                    "W has shape (n_C, n_C'): multiply along X's last axis (its n_C "
+                    "channels) and W's first axis.",
+                )
+        if got.shape != want.shape:
+            _fail(
+                exercise,
+                f"{call} should return shape {want.shape}, found {got.shape}.",
+                "contract X's channel axis (axis 3) with W's first axis: the result keeps "
+                "(m, n_H, n_W) and has W.shape[1] channels.",
+            )
+        if not np.allclose(got, want, atol=1e-4):
+            if got.min() < 0:
+                hint = "a ReLU follows the 1x1 convolution: its output is never negative."
+            elif np.allclose(got, np.maximum(np.tensordot(X, W, axes=([3], [0])), 0), atol=1e-4):
+                hint = "add the bias b (one per output channel) before the ReLU."
+            else:
+                hint = (
+                    "output[i, h, w, c] = ReLU(sum over k of X[i, h, w, k] * W[k, c] + b[c]): "
+                    "one fully connected layer, applied at every position."
+                )
+            where = tuple(
+                int(v) for v in np.unravel_index(np.abs(got - want).argmax(), want.shape)
+            )
+            _fail(
+                exercise,
+                f"{call}: at {where} expected {want[where]:.4f}, found {got[where]:.4f}.",
+                hint,
+            )
+    return len(shapes)
+
+
 _guarded: list[str] = []  # the exercises whose student code is running now
 
 
@@ -630,11 +717,19 @@ def student_code(exercise: str):
     """Run a student's code: within the block, calling a reference solution fails.
 
     An answer that just calls ``course_utils.reference`` (present where the instructor
-    grades) earns nothing, and is told why.
+    grades) earns nothing, and is told why. An exercise not written yet (the released
+    stub's ``raise NotImplementedError()``) is said to be that, not reported as a bug.
     """
     _guarded.append(exercise)
     try:
         yield
+    except NotImplementedError:
+        _fail(
+            exercise,
+            "not written yet: the exercise still raises NotImplementedError.",
+            "replace the `raise NotImplementedError()` line in the exercise cell with your "
+            "code, run that cell, then run this check again.",
+        )
     finally:
         _guarded.pop()
 

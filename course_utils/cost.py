@@ -432,6 +432,27 @@ class CostTable:
         macs = sum(r.macs or 0 for r in self.rows if r.type == kind)
         return params / max(self.params, 1), macs / max(self.known_macs, 1)
 
+    def grouped(self, key) -> dict[str, LayerCost]:
+        """The rows summed by group, in the order groups first appear: ``key(layer
+        name) -> group name`` (for example, every layer of an inception module to the
+        module's name). Each group's ``output_shape`` is that of its last layer; its
+        ``type`` lists the layer types in it; its MACs are ``None`` if any are unknown.
+        """
+        groups: dict[str, list[LayerCost]] = {}
+        for row in self.rows:
+            groups.setdefault(key(row.name), []).append(row)
+        return {
+            name: LayerCost(
+                name=name,
+                type="+".join(dict.fromkeys(r.type for r in rows)),
+                output_shape=rows[-1].output_shape,
+                params=sum(r.params for r in rows),
+                macs=None if any(r.macs is None for r in rows) else sum(r.macs for r in rows),
+                other_ops=sum(r.other_ops for r in rows),
+            )
+            for name, rows in groups.items()
+        }
+
     @property
     def known_macs(self) -> int:
         """The MACs of the layers that were counted (all of them unless ``uncounted``)."""

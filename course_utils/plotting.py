@@ -231,13 +231,10 @@ def plot_confusion_matrix(y_true, y_pred, classes, title: str | None = None):
     return fig
 
 
-def plot_layer_costs(table, ax=None, weighted_only: bool = True):
-    """MACs and parameters per layer of a ``course_utils.cost.CostTable``, on a log
-    scale: where a network computes, and where it stores its weights. Returns the
-    Figure."""
+def _plot_macs_and_params(rows, title: str | None, ax=None):
+    """Bars of MACs and parameters per row (``LayerCost``), on a log scale."""
     import matplotlib.pyplot as plt
 
-    rows = [r for r in table.rows if r.weighted or not weighted_only]
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(rows) + 2), 3.4))
     else:
@@ -247,15 +244,25 @@ def plot_layer_costs(table, ax=None, weighted_only: bool = True):
     ax.bar(positions + 0.2, [r.params for r in rows], 0.4, label="parameters")
     ax.set_yscale("log")
     ax.set_xticks(positions, [r.name for r in rows], rotation=60, ha="right", fontsize=8)
-    unknown = " (some layers not counted)" if table.uncounted else ""
-    ax.set_title(
-        f"{table.model_name}: {table.params:,} parameters, "
-        f"{table.known_macs / 1e6:,.1f} M MACs{unknown}"
-    )
+    if title:
+        ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_layer_costs(table, ax=None, weighted_only: bool = True):
+    """MACs and parameters per layer of a ``course_utils.cost.CostTable``, on a log
+    scale: where a network computes, and where it stores its weights. Returns the
+    Figure."""
+    rows = [r for r in table.rows if r.weighted or not weighted_only]
+    unknown = " (some layers not counted)" if table.uncounted else ""
+    title = (
+        f"{table.model_name}: {table.params:,} parameters, "
+        f"{table.known_macs / 1e6:,.1f} M MACs{unknown}"
+    )
+    return _plot_macs_and_params(rows, title, ax)
 
 
 def _human(value: float) -> str:
@@ -324,6 +331,68 @@ def plot_losses(losses: dict, title: str | None = None, xlabel: str = "iteration
         ax.plot(np.arange(1, len(values) + 1), values, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("training loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_counted_vs_measured(macs: dict, seconds: dict, title: str | None = None):
+    """What the multiplications predict against what the clock says, each relative to
+    the first entry: {name: MACs per image} and {name: measured seconds per image}
+    (same names). Bars above 1 cost more than the first. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    if set(macs) != set(seconds) or not macs:
+        raise ValueError(
+            f"macs and seconds must name the same models, got {sorted(macs)} and {sorted(seconds)}"
+        )
+    names = list(macs)
+    base_macs, base_seconds = macs[names[0]], seconds[names[0]]
+    positions = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.6 * len(names) + 2), 3.4))
+    for offset, label, values in (
+        (-0.2, "multiplications (counted)", [macs[n] / base_macs for n in names]),
+        (0.2, "time (measured)", [seconds[n] / base_seconds for n in names]),
+    ):
+        bars = ax.bar(positions + offset, values, 0.4, label=label)
+        ax.bar_label(bars, [f"{v:.2f}" for v in values], fontsize=8)
+    ax.set_xticks(positions, names)
+    ax.set_ylabel(f"relative to {names[0]}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_stage_costs(stages: dict, title: str | None = None):
+    """Parameters and MACs per stage of a network, on a log scale, from the input
+    (left) to the output: ``stages`` is ``CostTable.grouped(...)`` ({name: LayerCost}).
+    Stages with neither (a flatten, an activation) are left out. Returns the Figure."""
+    return _plot_macs_and_params([r for r in stages.values() if r.params or r.macs], title)
+
+
+def plot_over_time(runs: dict, ylabel: str = "dev accuracy", goal: float | None = None,
+                   title: str | None = None):  # fmt: skip
+    """A metric against training time, one line per run: {name: (seconds at the end of
+    each epoch, metric value at each epoch)}, for example from
+    ``course_utils.timing.epoch_timer`` and a History. ``goal`` draws a dashed line.
+    Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for label, (seconds, values) in runs.items():
+        if len(seconds) != len(values):
+            raise ValueError(f"{label}: {len(seconds)} times for {len(values)} values")
+        ax.plot(seconds, values, "o-", ms=3, label=label)
+    if goal is not None:
+        ax.axhline(goal, color="grey", linestyle="--", linewidth=1, label=f"goal {goal:g}")
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend()
     if title:

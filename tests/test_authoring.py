@@ -71,8 +71,14 @@ def _break_trailing_value(nb):
     cell.source += "\nrelu(np.array([2.0])).sum()"
 
 
+def _break_trailing_check(nb):
+    cell = cell_by_grade_id(nb, "relu_tests")
+    cell.source += "\ncheck_cases(relu, 'fixture.relu', 'relu')"  # returns a count
+
+
 BREAKS = {
     "test cell ends with a value": (_break_trailing_value, "partial credit"),
+    "test cell ends with a check's count": (_break_trailing_check, "partial credit"),
     "duplicate grade_id": (_break_duplicate_id, "also used by cell"),
     "zero points": (_break_points, "positive points"),
     "unlocked test cell": (_break_unlocked, "must be locked"),

@@ -12,7 +12,7 @@ from course_utils import grading
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = ["keras_tutorial", "classic_networks", "residual_networks"]
+ASSIGNMENTS = ["keras_tutorial", "classic_networks", "residual_networks", "inception"]
 
 
 def make_submission(source_nb, mistakes, catalog):

@@ -132,17 +132,24 @@ def test_tips_check_accepts_the_reference_improvement():
     checks.check_follows_tips(ref.improved_model.__wrapped__, "Exercise 5")
 
 
-def test_recorded_file_matches_the_live_reference():
-    """The values a student bundle uses are the reference's, for this Keras."""
-    recorded = json.loads((checks.RECORDED / "keras_tutorial.json").read_text())["values"]
+@pytest.mark.parametrize("assignment", sorted(p.stem for p in checks.RECORDED.glob("*.json")))
+def test_recorded_file_matches_the_live_reference(assignment):
+    """The values a student bundle uses are the reference's, for this Keras; and every
+    model's seeded output still depends on its input (else a wrong model could match)."""
+    recorded = json.loads((checks.RECORDED / f"{assignment}.json").read_text())["values"]
     for key, value in recorded.items():
         if key == "keras_tutorial.lecture_dev_score":
             assert 0.9 < value["accuracy"] <= 1.0 and 0 < value["loss"] < 1
             continue
         live = checks.compute_expected(key)
-        if isinstance(live, dict):
+        if isinstance(live, dict) and "layers" in live:
             assert live["layers"] == value["layers"], key
             assert np.allclose(live["output"], value["output"], rtol=1e-4, atol=1e-5), key
+            first, second = np.asarray(value["output"])  # two random inputs
+            assert not np.allclose(first, second, rtol=1e-3, atol=0), f"{key} ignores its input"
+        elif key.endswith("gradient_norms"):
+            assert live.keys() == value.keys(), key
+            assert np.allclose(list(live.values()), list(value.values()), rtol=1e-4), key
         else:
             assert live == value, key
 
@@ -286,3 +293,83 @@ def test_gradient_norms_of_the_reference_pass_and_a_sum_is_named():
 
     with pytest.raises(CheckFailure, match="4x too large: average the loss"):
         checks.check_gradient_norms(summed, "residual_networks.layer_gradient_norms", "Ex 1")
+
+
+def test_an_exercise_not_written_yet_is_said_to_be_that():
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    from course_utils.reference import residual_networks as rn
+
+    calls = [
+        lambda: check_model(stub, KEY, EX),
+        lambda: checks.check_cases(stub, "classic_networks.conv_output_shape", EX),
+        lambda: checks.check_block(
+            stub, "residual_networks.identity_block", EX, (4, 4, 8), 3, [2, 4, 8]
+        ),
+    ]
+    assert rn.identity_block  # the block check compares with this reference
+    for call in calls:
+        with pytest.raises(CheckFailure) as info:
+            call()
+        message = str(info.value)
+        assert "not written yet" in message, message
+        assert "raise NotImplementedError()" in message
+        assert "shapes" not in message
+
+
+def test_conv1x1_check_compares_with_keras_and_names_the_mistake():
+    from course_utils.reference import inception
+
+    assert checks.check_conv1x1(inception.conv1x1.__wrapped__, EX) == 2
+
+    def no_relu(X, W, b):
+        return np.tensordot(X, W, axes=([3], [0])) + b
+
+    def no_bias(X, W, b):
+        return np.maximum(np.tensordot(X, W, axes=([3], [0])), 0)
+
+    def transposed(X, W, b):
+        return np.maximum(X @ W.T + b, 0)
+
+    for wrong, words in (
+        (no_relu, "a ReLU follows"),
+        (no_bias, "add the bias b"),
+        (transposed, "raised ValueError"),
+    ):
+        with pytest.raises(CheckFailure, match=words):
+            checks.check_conv1x1(wrong, EX)
+    # a square W hides the transpose from the shapes; the values still give it away
+    with pytest.raises(CheckFailure, match="expected"):
+        checks.check_conv1x1(
+            lambda X, W, b: np.maximum(np.tensordot(X, W.T, axes=([3], [0])) + b, 0),
+            EX,
+            shapes=((1, 2, 2, 4, 4),),
+        )
+
+
+def test_concatenation_order_is_checked_by_name():
+    from course_utils.reference import inception
+
+    def swapped(X, filters, name):
+        model_out = inception.inception_module.__wrapped__(X, filters, name)
+        concat = model_out._keras_history.operation
+        branches = [t for t in concat._inbound_nodes[0].input_tensors]
+        return keras.layers.Concatenate(name=f"{name}_concat")(branches[::-1])
+
+    with pytest.raises(CheckFailure) as info:
+        check_model(
+            lambda shape: checks.block_model(swapped, shape, (4, 2, 4, 2, 3, 3), name="check"),
+            "inception.inception_module",
+            EX,
+            (6, 6, 5),
+        )
+    assert "inputs should be ['check_1x1', 'check_3x3', 'check_5x5', 'check_pool_proj']" in str(
+        info.value
+    )
+
+
+def test_tuples_of_big_numbers_keep_their_commas_as_separators():
+    assert checks._number((120_422_400, 12_443_648)) == "(120_422_400, 12_443_648)"
+    assert checks._number((28, 28, 6)) == "(28, 28, 6)"
+    assert checks._number(120_422_400) == "120,422,400"

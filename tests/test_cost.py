@@ -547,3 +547,20 @@ def test_plot_returns_a_figure(networks):
         assert len(fig.axes[0].get_xticklabels()) == 5  # the weighted layers
     finally:
         plt.close(fig)
+
+
+def test_grouped_sums_rows_by_group_in_order():
+    inputs = keras.Input((6, 6, 3))
+    a = layers.Conv2D(4, 1, name="inception_x_1x1")(inputs)
+    b = layers.Conv2D(2, 3, padding="same", name="inception_x_3x3")(inputs)
+    x = layers.Concatenate(name="inception_x_concat")([a, b])
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    table = cost.model_cost(keras.Model(inputs, layers.Dense(5, name="out")(x)))
+    stages = table.grouped(lambda n: "_".join(n.split("_")[:2]) if n.startswith("inc") else n)
+    assert list(stages) == ["inception_x", "pool", "out"]
+    module = stages["inception_x"]
+    assert module.params == (3 * 4 + 4) + (9 * 3 * 2 + 2)
+    assert module.macs == 36 * 4 * 3 + 36 * 2 * 27
+    assert module.output_shape == (6, 6, 6)
+    assert sum(s.params for s in stages.values()) == table.params
+    assert sum(s.macs for s in stages.values()) == table.macs

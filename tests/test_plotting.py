@@ -85,3 +85,30 @@ def test_cost_pictures_are_figures():
     fig = plotting.plot_cost_comparison({"tiny": table, "again": table})
     assert len(fig.axes) == 2
     assert table.plot().axes[0].get_title().startswith("tiny: ")
+
+
+def test_stage_and_time_pictures():
+    import keras
+
+    from course_utils import cost
+
+    inputs = keras.Input((8, 8, 2))
+    a = keras.layers.Conv2D(2, 1, name="m_a")(inputs)
+    b = keras.layers.Conv2D(3, 3, padding="same", name="m_b")(inputs)
+    x = keras.layers.Concatenate(name="m_concat")([a, b])
+    x = keras.layers.Flatten(name="flat")(x)
+    table = cost.model_cost(keras.Model(inputs, keras.layers.Dense(2, name="out")(x)))
+    stages = table.grouped(lambda name: name.split("_")[0])
+    fig = plotting.plot_stage_costs(stages, title="stages")
+    # the flatten has neither parameters nor MACs: two bars per kind, not three
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["m", "out"]
+    fig = plotting.plot_counted_vs_measured({"x": 10, "y": 5}, {"x": 2.0, "y": 1.5})
+    heights = sorted(round(p.get_height(), 3) for p in fig.axes[0].patches)
+    assert heights == [0.5, 0.75, 1.0, 1.0]
+    with pytest.raises(ValueError, match="same models"):
+        plotting.plot_counted_vs_measured({"x": 1}, {"y": 1.0})
+    fig = plotting.plot_over_time({"a": ([1.0, 2.0], [0.5, 0.9])}, goal=0.95)
+    assert fig.axes[0].get_xlabel() == "training time (s)"
+    with pytest.raises(ValueError, match="2 times for 1 values"):
+        plotting.plot_over_time({"a": ([1.0, 2.0], [0.5])})
+    plt.close("all")

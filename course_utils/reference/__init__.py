@@ -8,7 +8,7 @@ release time when it is not (the student bundle).
 ``BUILDERS`` maps a check key to a function that builds the reference model.
 """
 
-from . import classic_networks, keras_tutorial, residual_networks
+from . import classic_networks, inception, keras_tutorial, residual_networks
 
 
 def _block(block, input_shape, *args, **kwargs):
@@ -21,6 +21,7 @@ def _block(block, input_shape, *args, **kwargs):
 STAND_INS = {
     "identity_block": residual_networks.identity_block.__wrapped__,
     "convolutional_block": residual_networks.convolutional_block.__wrapped__,
+    "inception_module": inception.inception_module.__wrapped__,
 }
 
 BUILDERS = {
@@ -40,6 +41,14 @@ BUILDERS = {
         residual_networks.convolutional_block, (5, 3, 3), 2, (2, 3, 5), s=1, name="other"
     ),
     "residual_networks.ResNet50": lambda: residual_networks.ResNet50((64, 64, 3), 6),
+    "inception.inception_module": lambda: _block(
+        inception.inception_module, (6, 6, 5), (4, 2, 4, 2, 3, 3), name="check"
+    ),
+    "inception.inception_module_other": lambda: _block(
+        inception.inception_module, (5, 7, 3), (2, 3, 2, 1, 2, 1), name="other"
+    ),
+    "inception.small_inception_net": lambda: inception.small_inception_net((64, 64, 3), 6),
+    "inception.small_inception_net_32": lambda: inception.small_inception_net((32, 32, 3), 10),
     "keras_tutorial.HappyModel": lambda: keras_tutorial.HappyModel((64, 64, 3)),
     "keras_tutorial.happy_model_sequential": lambda: keras_tutorial.happy_model_sequential(
         (64, 64, 3)
@@ -76,6 +85,19 @@ CONV_CALLS = [
 ]
 
 
+# bottleneck costs: the lecture's example, branches of GoogLeNet's inception (3a), (4a)
+# and (5b), a 3x3 stem, a non-square input, and a 1x1 "expansion"
+BOTTLENECK_CALLS = [
+    (((28, 28, 192), 32, 5, 16), {}),
+    (((28, 28, 192), 128, 3, 96), {}),
+    (((14, 14, 480), 48, 5, 16), {}),
+    (((7, 7, 832), 128, 5, 48), {}),
+    (((56, 56, 64), 192, 3, 64), {}),
+    (((10, 6, 3), 4, 3, 2), {}),
+    (((8, 8, 16), 64, 1, 4), {}),
+]
+
+
 def _gradient_norms():
     from course_utils.checks import gradient_probe
 
@@ -90,6 +112,7 @@ VALUES = {
     "classic_networks.conv_multiplications": lambda: _cases(
         classic_networks.conv_multiplications, CONV_CALLS
     ),
+    "inception.bottleneck_cost": lambda: _cases(inception.bottleneck_cost, BOTTLENECK_CALLS),
     "keras_tutorial.layer_output_shapes": lambda: keras_tutorial.layer_output_shapes((64, 64, 3)),
 }
 
