@@ -4,6 +4,8 @@
 experiment: two networks of the same depth, the same layers and the same parameters,
 one a plain stack and one with a skip connection around every pair of convolutions
 (the "basic" two-layer block of ResNet-18/34, not the graded bottleneck blocks).
+``small_convnet`` is the benchmark tricks assignment's classifier, trained many times
+over (with and without augmentation, as ensemble members, on crops).
 """
 
 from __future__ import annotations
@@ -79,3 +81,27 @@ def residual_network(
     return _network(
         depth, width, input_shape, classes, activation, batchnorm, True, f"residual{depth}"
     )
+
+
+def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, name="small_convnet"):
+    """A small classifier for the benchmark tricks assignment, quick to train on a CPU:
+    three conv(3x3 'same') - BN - ReLU - max pool(2) stages of ``width``, 2 x width and
+    4 x width filters, global average pooling, dropout 0.3, dense softmax.
+
+    (m, n_H, n_W, n_C) -> (m, classes); any n_H, n_W >= 8 (the pool makes crops of
+    another size fine).
+    """
+    import keras
+    from keras import layers
+
+    if not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a positive int, got {width!r}")
+    X_input = keras.Input(input_shape)
+    X = X_input
+    for stage, filters in enumerate((width, 2 * width, 4 * width), start=1):
+        X = _conv(X, filters, f"conv{stage}", batchnorm=True, activation="relu")
+        X = layers.MaxPooling2D((2, 2), name=f"pool{stage}")(X)
+    X = layers.GlobalAveragePooling2D(name="avg_pool")(X)
+    X = layers.Dropout(0.3, name="dropout")(X)
+    X = layers.Dense(classes, activation="softmax", name="fc")(X)
+    return keras.Model(X_input, X, name=name)

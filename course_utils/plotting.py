@@ -376,26 +376,77 @@ def plot_stage_costs(stages: dict, title: str | None = None):
     return _plot_macs_and_params([r for r in stages.values() if r.params or r.macs], title)
 
 
+def plot_curves(series: dict, xlabel: str, ylabel: str, goal: float | None = None,
+                title: str | None = None):  # fmt: skip
+    """One line per entry of ``series`` = {name: (x values, y values)}; ``goal`` draws a
+    dashed horizontal line. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for label, (xs, ys) in series.items():
+        if len(xs) != len(ys):
+            raise ValueError(f"{label}: {len(xs)} x values for {len(ys)} y values")
+        ax.plot(xs, ys, "o-", ms=3, label=label)
+    if goal is not None:
+        ax.axhline(goal, color="grey", linestyle="--", linewidth=1, label=f"goal {goal:g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_over_time(runs: dict, ylabel: str = "dev accuracy", goal: float | None = None,
                    title: str | None = None):  # fmt: skip
     """A metric against training time, one line per run: {name: (seconds at the end of
     each epoch, metric value at each epoch)}, for example from
     ``course_utils.timing.epoch_timer`` and a History. ``goal`` draws a dashed line.
     Returns the Figure."""
+    return plot_curves(runs, "training time (s)", ylabel, goal, title)
+
+
+def plot_bars(values: dict, ylabel: str, title: str | None = None, fmt: str = "{:.0f}"):
+    """One labelled bar per entry of ``values`` = {name: number}. Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for label, (seconds, values) in runs.items():
-        if len(seconds) != len(values):
-            raise ValueError(f"{label}: {len(seconds)} times for {len(values)} values")
-        ax.plot(seconds, values, "o-", ms=3, label=label)
-    if goal is not None:
-        ax.axhline(goal, color="grey", linestyle="--", linewidth=1, label=f"goal {goal:g}")
-    ax.set_xlabel("training time (s)")
+    names = list(values)
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.5 * len(names) + 1.5), 3.4))
+    bars = ax.bar(np.arange(len(names)), [values[n] for n in names], 0.6)
+    ax.bar_label(bars, [fmt.format(values[n]) for n in names], fontsize=8)
+    ax.set_xticks(np.arange(len(names)), names, fontsize=8)
     ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_augmentations(image, augmenters: dict, n: int = 5, title: str | None = None):
+    """Before and after: one row per augmentation, the original image first, then ``n``
+    random draws (each from its own call). ``image``: (n_H, n_W, 3) in [0, 1] (or uint8);
+    ``augmenters``:
+    {name: function (batch (m, n_H, n_W, 3) float32 -> batch)}, for example a Keras
+    layer called with training=True. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    image = np.asarray(image, dtype="float32")
+    if image.max() > 1.0:
+        image = image / 255.0
+    size = (1.6 * (n + 1), 1.7 * len(augmenters))
+    fig, axes = plt.subplots(len(augmenters), n + 1, figsize=size, squeeze=False)
+    for row, (name, augment) in zip(axes, augmenters.items(), strict=True):
+        # one draw per call: some layers (RandomCrop) draw once per batch
+        out = [np.clip(np.asarray(augment(image[None]))[0], 0, 1) for _ in range(n)]
+        for ax, picture in zip(row, [image, *out], strict=True):
+            ax.imshow(picture)
+            ax.axis("off")
+        row[0].set_title("original", fontsize=8)
+        row[1].set_title(name, fontsize=9, loc="left")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

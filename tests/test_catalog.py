@@ -12,7 +12,13 @@ from course_utils import grading
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = ["keras_tutorial", "classic_networks", "residual_networks", "inception"]
+ASSIGNMENTS = [
+    "keras_tutorial",
+    "classic_networks",
+    "residual_networks",
+    "inception",
+    "benchmark_tricks",
+]
 
 
 def make_submission(source_nb, mistakes, catalog):

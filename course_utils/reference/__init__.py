@@ -8,7 +8,7 @@ release time when it is not (the student bundle).
 ``BUILDERS`` maps a check key to a function that builds the reference model.
 """
 
-from . import classic_networks, inception, keras_tutorial, residual_networks
+from . import benchmark_tricks, classic_networks, inception, keras_tutorial, residual_networks
 
 
 def _block(block, input_shape, *args, **kwargs):
@@ -22,6 +22,7 @@ STAND_INS = {
     "identity_block": residual_networks.identity_block.__wrapped__,
     "convolutional_block": residual_networks.convolutional_block.__wrapped__,
     "inception_module": inception.inception_module.__wrapped__,
+    "ten_crop": benchmark_tricks.ten_crop.__wrapped__,
 }
 
 BUILDERS = {
@@ -49,6 +50,8 @@ BUILDERS = {
     ),
     "inception.small_inception_net": lambda: inception.small_inception_net((64, 64, 3), 6),
     "inception.small_inception_net_32": lambda: inception.small_inception_net((32, 32, 3), 10),
+    "benchmark_tricks.build_augmenter": lambda: _augmenter(),
+    "benchmark_tricks.build_augmenter_partial": lambda: _augmenter(flip=False, zoom=0),
     "keras_tutorial.HappyModel": lambda: keras_tutorial.HappyModel((64, 64, 3)),
     "keras_tutorial.happy_model_sequential": lambda: keras_tutorial.happy_model_sequential(
         (64, 64, 3)
@@ -98,6 +101,50 @@ BOTTLENECK_CALLS = [
 ]
 
 
+def _augmenter(**kwargs):
+    model = benchmark_tricks.build_augmenter(**kwargs)
+    model.build((None, 8, 8, 3))
+    return model
+
+
+def _rgb_pca():
+    from course_utils.checks import pca_probe
+
+    values, vectors = benchmark_tricks.rgb_pca(pca_probe())
+    return {"eigenvalues": values.tolist(), "eigenvectors": vectors.tolist()}
+
+
+def _pca_color(i, m, n_H, n_W):
+    import numpy as np
+
+    from course_utils.checks import pca_probe
+
+    values, vectors = benchmark_tricks.rgb_pca(pca_probe())
+    images = pca_probe()[:m, :n_H, :n_W]
+    rng = np.random.default_rng(7 + i)
+    return benchmark_tricks.pca_color_augmentation(images, values, vectors, rng, 0.1).tolist()
+
+
+def _ten_crop(shape, crop_size):
+    from course_utils.checks import crop_probe
+
+    return benchmark_tricks.ten_crop(crop_probe(shape), crop_size).tolist()
+
+
+def _ensemble():
+    from course_utils.checks import crop_probe, probe_models
+
+    X = crop_probe((2, 4, 4, 2)) / 32.0
+    return benchmark_tricks.ensemble_predict(probe_models(3), X).tolist()
+
+
+def _multi_crop():
+    from course_utils.checks import crop_probe, probe_models
+
+    X = crop_probe((2, 7, 9, 2)) / 126.0
+    return benchmark_tricks.multi_crop_predict(probe_models(1)[0], X, 4).tolist()
+
+
 def _gradient_norms():
     from course_utils.checks import gradient_probe
 
@@ -113,6 +160,13 @@ VALUES = {
         classic_networks.conv_multiplications, CONV_CALLS
     ),
     "inception.bottleneck_cost": lambda: _cases(inception.bottleneck_cost, BOTTLENECK_CALLS),
+    "benchmark_tricks.rgb_pca": _rgb_pca,
+    "benchmark_tricks.pca_color_augmentation_0": lambda: _pca_color(0, 2, 3, 3),
+    "benchmark_tricks.pca_color_augmentation_1": lambda: _pca_color(1, 3, 2, 4),
+    "benchmark_tricks.ten_crop": lambda: _ten_crop((2, 7, 9, 2), 4),
+    "benchmark_tricks.ten_crop_other": lambda: _ten_crop((1, 6, 6, 3), 5),
+    "benchmark_tricks.ensemble_predict": _ensemble,
+    "benchmark_tricks.multi_crop_predict": _multi_crop,
     "keras_tutorial.layer_output_shapes": lambda: keras_tutorial.layer_output_shapes((64, 64, 3)),
 }
 
