@@ -29,8 +29,10 @@ from course_utils.datasets import load_signs, normalize
 CROP = 56
 
 
-def make_distort():
-    augment = keras.Sequential(
+def make_augment():
+    """Keras' Random* layers (a fresh model: one is built for single pictures, one for
+    batches)."""
+    return keras.Sequential(
         [
             layers.RandomFlip("horizontal", seed=0),
             layers.RandomRotation(0.05, seed=0),
@@ -38,16 +40,21 @@ def make_distort():
         ]
     )
 
+
+def make_distort():
+    augment = make_augment()
+
     def distort(image, label):
         """One (64, 64, 3) picture -> a distorted (56, 56, 3) crop."""
         image = tf.image.random_crop(image, (CROP, CROP, 3), seed=0)
         return augment(image, training=True), label
 
-    return augment, distort
+    return distort
 
 
 def pipelines(x, y, batch):
-    augment, distort = make_distort()
+    distort = make_distort()
+    augment = make_augment()
     base = tf.data.Dataset.from_tensor_slices((x, y)).repeat()
 
     def python_loop():

@@ -83,13 +83,15 @@ def residual_network(
     )
 
 
-def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, name="small_convnet"):
+def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, pixel_mean=None, pixel_std=None,
+                  name="small_convnet"):  # fmt: skip
     """A small classifier for the benchmark tricks assignment, quick to train on a CPU:
     three conv(3x3 'same') - BN - ReLU - max pool(2) stages of ``width``, 2 x width and
-    4 x width filters, global average pooling, dropout 0.3, dense softmax.
+    4 x width filters, flatten, dropout 0.3, dense softmax.
 
-    (m, n_H, n_W, n_C) -> (m, classes); any n_H, n_W >= 8 (the pool makes crops of
-    another size fine).
+    (m, n_H, n_W, n_C) -> (m, classes), pixels in [0, 1]. ``pixel_mean`` and
+    ``pixel_std`` (per channel, from the training set) make its first layer standardise
+    the pixels, so that augmentation layers before it still see [0, 1] values.
     """
     import keras
     from keras import layers
@@ -98,10 +100,17 @@ def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, name="small_conv
         raise ValueError(f"width must be a positive int, got {width!r}")
     X_input = keras.Input(input_shape)
     X = X_input
+    if pixel_mean is not None or pixel_std is not None:
+        if pixel_mean is None or pixel_std is None:
+            raise ValueError("give both pixel_mean and pixel_std, or neither")
+        variance = [float(s) ** 2 for s in pixel_std]
+        X = layers.Normalization(mean=list(pixel_mean), variance=variance, name="standardise")(X)
     for stage, filters in enumerate((width, 2 * width, 4 * width), start=1):
-        X = _conv(X, filters, f"conv{stage}", batchnorm=True, activation="relu")
+        X = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=f"conv{stage}")(X)
+        X = layers.BatchNormalization(momentum=0.9, name=f"conv{stage}_bn")(X)
+        X = layers.Activation("relu", name=f"conv{stage}_relu")(X)
         X = layers.MaxPooling2D((2, 2), name=f"pool{stage}")(X)
-    X = layers.GlobalAveragePooling2D(name="avg_pool")(X)
+    X = layers.Flatten(name="flatten")(X)
     X = layers.Dropout(0.3, name="dropout")(X)
     X = layers.Dense(classes, activation="softmax", name="fc")(X)
     return keras.Model(X_input, X, name=name)

@@ -166,6 +166,13 @@ def test_small_convnet_takes_crops_and_full_pictures():
         assert model.output.shape[1:] == (6,)
     with pytest.raises(ValueError, match="width"):
         small_convnet(width=0)
+    with pytest.raises(ValueError, match="both"):
+        small_convnet(pixel_mean=[0.5, 0.5, 0.5])
+    # its first layer standardises: a picture of the mean colour becomes zeros
+    model = small_convnet(pixel_mean=[0.7, 0.6, 0.5], pixel_std=[0.2, 0.1, 0.4])
+    standardise = keras.Model(model.input, model.get_layer("standardise").output)
+    picture = np.broadcast_to([0.9, 0.6, 0.1], (1, 64, 64, 3)).astype("float32")
+    assert np.allclose(np.asarray(standardise(picture))[0, 0, 0], [1.0, 0.0, -1.0], atol=1e-5)
 
 
 def test_bars_curves_and_augmentation_grids_are_figures():
