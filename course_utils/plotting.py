@@ -389,6 +389,10 @@ def plot_curves(series: dict, xlabel: str, ylabel: str, goal: float | None = Non
         ax.plot(xs, ys, "o-", ms=3, label=label)
     if goal is not None:
         ax.axhline(goal, color="grey", linestyle="--", linewidth=1, label=f"goal {goal:g}")
+    if all(float(x).is_integer() for xs, _ in series.values() for x in xs):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # members, epochs
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
