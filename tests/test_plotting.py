@@ -109,6 +109,6 @@ def test_stage_and_time_pictures():
         plotting.plot_counted_vs_measured({"x": 1}, {"y": 1.0})
     fig = plotting.plot_over_time({"a": ([1.0, 2.0], [0.5, 0.9])}, goal=0.95)
     assert fig.axes[0].get_xlabel() == "training time (s)"
-    with pytest.raises(ValueError, match="2 times for 1 values"):
+    with pytest.raises(ValueError, match="2 x values for 1 y values"):
         plotting.plot_over_time({"a": ([1.0, 2.0], [0.5])})
     plt.close("all")
