@@ -678,18 +678,12 @@ def check_conv1x1(function, exercise: str, shapes=((2, 4, 4, 3, 5), (1, 3, 5, 8,
         conv.set_weights([W.reshape(1, 1, n_C, n_C2), b])
         want = np.asarray(conv(X))
         call = f"conv1x1(X of shape {X.shape}, W of shape {W.shape}, b of shape {b.shape})"
-        with student_code(exercise):
-            try:
-                got = np.asarray(function(X.copy(), W.copy(), b.copy()), dtype="float64")
-            except (CheckFailure, NotImplementedError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - any error in it is the answer's
-                _fail(
-                    exercise,
-                    f"{call} raised {type(exc).__name__}: {_first_line(exc)}",
-                    "W has shape (n_C, n_C'): multiply along X's last axis (its n_C "
-                    "channels) and W's first axis.",
-                )
+        hint = (
+            "W has shape (n_C, n_C'): multiply along X's last axis (its n_C channels) and "
+            "W's first axis."
+        )
+        got = _array_call(exercise, call, function, X.copy(), W.copy(), b.copy(), hint=hint)
+        got = np.asarray(got, dtype="float64")
         if got.shape != want.shape:
             _fail(
                 exercise,
@@ -988,14 +982,16 @@ def probe_models(count: int = 3, input_shape=(4, 4, 2), classes: int = 3):
     return models
 
 
-def _array_call(exercise, call, function, *args):
+def _array_call(exercise, call, function, *args, hint=""):
+    """``function(*args)`` as student code: an error in it fails the check, naming the
+    ``call`` (written out) and the error."""
     with student_code(exercise):
         try:
             return function(*args)
         except (CheckFailure, NotImplementedError):
             raise
         except Exception as exc:  # noqa: BLE001 - any error in it is the answer's
-            _fail(exercise, f"{call} raised {type(exc).__name__}: {_first_line(exc)}")
+            _fail(exercise, f"{call} raised {type(exc).__name__}: {_first_line(exc)}", hint)
 
 
 def _same_shape(exercise, call, got, want, hint):
