@@ -25,6 +25,7 @@ import tensorflow as tf
 from keras import layers
 
 from course_utils.datasets import load_signs, normalize
+from course_utils.timing import alternate
 
 CROP = 56
 
@@ -95,11 +96,11 @@ def main():
     signs = load_signs()
     x, y = normalize(signs.x_train), signs.y_train
     ways = pipelines(x, y, args.batch)
-    rates = {name: [] for name in ways}
-    for round_ in range(args.rounds):
-        names = list(ways) if round_ % 2 == 0 else list(ways)[::-1]
-        for name in names:
-            rates[name].append(images_per_second(ways[name], args.batches, args.batch))
+    rates = alternate(
+        {name: (lambda w=w: images_per_second(w, args.batches, args.batch))
+         for name, w in ways.items()},
+        args.rounds,
+    )  # fmt: skip
 
     print(f"input pipeline alone, {os.cpu_count()} CPU cores, batches of {args.batch}, "
           f"{args.batches} batches x {args.rounds} rounds")  # fmt: skip

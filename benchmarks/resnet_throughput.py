@@ -24,6 +24,7 @@ import numpy as np
 
 from course_utils.datasets import load_signs, normalize
 from course_utils.reference.residual_networks import ResNet50
+from course_utils.timing import alternate
 
 
 def images_per_second(model, x, y, steps: int, batch: int) -> float:
@@ -54,11 +55,11 @@ def main():
     for model in models.values():
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.train_on_batch(x[: args.batch], y[: args.batch])  # compile the step
-    rates = {name: [] for name in models}
-    for round_ in range(args.rounds):
-        names = list(models) if round_ % 2 == 0 else list(models)[::-1]
-        for name in names:
-            rates[name].append(images_per_second(models[name], x, y, args.steps, args.batch))
+    rates = alternate(
+        {name: (lambda m=m: images_per_second(m, x, y, args.steps, args.batch))
+         for name, m in models.items()},
+        args.rounds,
+    )  # fmt: skip
 
     print(f"training throughput, batch {args.batch}, {args.steps} steps x {args.rounds} rounds")
     print(f"{'model':<30} {'params':>12} {'images/s (median)':>18}  all rounds")

@@ -54,13 +54,28 @@ def _check_batch(batch) -> np.ndarray:
     return batch
 
 
+def alternate(measures: dict, rounds: int) -> dict:
+    """Call every ``measures[name]()`` once per round, in an order that reverses every
+    round (A B, B A, ...), so that a slow moment of the machine slows all alike.
+    Returns {name: [result of each round]}."""
+    if not measures:
+        raise ValueError("nothing to measure: give {name: function}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    results = {name: [] for name in measures}
+    names = list(measures)
+    for round_ in range(rounds):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            results[name].append(measures[name]())
+    return results
+
+
 def compare_inference(models: dict, batch, repeats: int = 7, warmup: int = 2) -> dict:
     """Time ``model.predict_on_batch(batch)`` for each model, in alternation.
 
     models: {name: keras.Model}, each accepting ``batch`` (m, ...). The first ``warmup``
     calls of each model (which trace and compile it) are not timed; then ``repeats``
-    rounds each time every model once, in an order that reverses every round, so that
-    a slow moment slows all alike. Returns {name: Timing}.
+    rounds each time every model once (:func:`alternate`). Returns {name: Timing}.
     """
     if not models:
         raise ValueError("models is empty: give {name: keras.Model}")
@@ -70,13 +85,13 @@ def compare_inference(models: dict, batch, repeats: int = 7, warmup: int = 2) ->
     for model in models.values():
         for _ in range(warmup):
             model.predict_on_batch(batch)
-    seconds = {name: [] for name in models}
-    names = list(models)
-    for round_ in range(repeats):
-        for name in names if round_ % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            np.asarray(models[name].predict_on_batch(batch))
-            seconds[name].append(time.perf_counter() - start)
+
+    def timed(model):
+        start = time.perf_counter()
+        np.asarray(model.predict_on_batch(batch))
+        return time.perf_counter() - start
+
+    seconds = alternate({name: (lambda m=m: timed(m)) for name, m in models.items()}, repeats)
     return {name: Timing(tuple(s), len(batch)) for name, s in seconds.items()}
 
 

@@ -74,3 +74,16 @@ def test_time_to_reach_reads_the_first_epoch_at_the_goal():
     timer.seconds.pop()
     with pytest.raises(ValueError, match="different fits"):
         timing.time_to_reach(history, timer, 0.5)
+
+
+def test_alternate_reverses_the_order_every_round():
+    log = []
+    results = timing.alternate(
+        {"a": lambda: log.append("a") or 1, "b": lambda: log.append("b") or 2}, rounds=3
+    )
+    assert log == ["a", "b", "b", "a", "a", "b"]
+    assert results == {"a": [1, 1, 1], "b": [2, 2, 2]}
+    with pytest.raises(ValueError, match="rounds"):
+        timing.alternate({"a": int}, 0)
+    with pytest.raises(ValueError, match="nothing to measure"):
+        timing.alternate({}, 1)
