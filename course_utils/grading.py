@@ -1,4 +1,8 @@
-"""The instructor's ``course`` command, on nbgrader as the engine.
+"""The course's nbgrader set-up: configuration, release, and grading in tests.
+
+The ``course`` command (``course_utils.cli``) is built on this module, on
+``course_utils.collect`` (importing submissions), ``course_utils.batch`` (grading them
+in parallel), ``course_utils.feedback`` and ``course_utils.report``.
 
 Course layout (``nbgrader_config.py`` calls :func:`configure`)::
 
@@ -24,7 +28,6 @@ What this module adds to nbgrader so far:
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -197,7 +200,9 @@ class LeakError(GradingError):
         self.leaks = leaks
 
 
-def _write_config(root: Path, source_directory: str, extra: str = "") -> None:
+def write_config(root: Path, source_directory: str, extra: str = "") -> None:
+    """Make ``root`` a course directory: its ``nbgrader_config.py`` calls :func:`configure`."""
+    root = Path(root)
     (root / "nbgrader_config.py").write_text(
         "from course_utils.grading import configure\n"
         "c = get_config()\n"
@@ -301,19 +306,39 @@ class Score:
     feedback: dict[str, str] = field(default_factory=dict)
 
 
-def autograde(root: str | Path, assignment: str, submissions: dict[str, Path]) -> dict[str, Score]:
+def autograde(
+    root: str | Path,
+    assignment: str,
+    submissions: dict[str, Path],
+    jobs: int | None = None,
+    source_directory: str | None = None,
+) -> dict[str, Score]:
     """Autograde notebooks ``{student_id: path}`` for ``assignment``; return their scores.
 
-    The assignment must have been released (so it is in the gradebook).
+    The assignment must have been released (so it is in the gradebook). The notebooks
+    are graded ``jobs`` at a time (default: one per CPU) by :mod:`course_utils.batch`.
     """
     from nbgrader.api import Gradebook
 
+    from .batch import autograde_batch, read_ledger
+
     root = Path(root).resolve()
+    if source_directory is None:
+        source_directory = "source" if (root / "source" / assignment).is_dir() else "notebooks"
     for student, path in submissions.items():
         dest = root / BUILD / "submitted" / student / assignment
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, dest / f"{assignment}.ipynb")
-        run_nbgrader(root, "autograde", assignment, "--create", "--force", f"--student={student}")
+    autograde_batch(
+        root,
+        [assignment],
+        jobs=jobs or os.cpu_count() or 1,
+        students=list(submissions),
+        force=True,
+        source_directory=source_directory,
+        progress=False,
+    )
+    ledger = read_ledger(root)
     scores = {}
     with Gradebook(f"sqlite:///{root / BUILD / 'gradebook.db'}") as gb:
         for student in submissions:
@@ -327,6 +352,14 @@ def autograde(root: str | Path, assignment: str, submissions: dict[str, Path]) -
                     elif grade.auto_score < grade.max_score:
                         failed.append(grade.name)
             graded_nb = root / BUILD / "autograded" / student / assignment / f"{assignment}.ipynb"
+            entry = ledger.get(f"{assignment}/{student}", {})
+            if entry.get("status") == "failed" or not graded_nb.is_file():
+                reason = entry.get("reason", "no autograded notebook")
+                feedback = {name: f"not graded: {reason}" for name in cells}
+                scores[student] = Score(
+                    sub.score, sub.max_score, ungraded, failed, [], cells, feedback
+                )
+                continue
             graded_cells = nbformat.read(graded_nb, as_version=4).cells
             forgiven = [
                 cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
@@ -373,7 +406,7 @@ def round_trip(
     with tempfile.TemporaryDirectory(prefix=f"roundtrip-{assignment}-") as tmp:
         course = Path(tmp)
         shutil.copytree(root / source_directory / assignment, course / "source" / assignment)
-        _write_config(course, "source", extra_config)
+        write_config(course, "source", extra_config)
         leaks: list[str] = []
         try:
             release(course, [assignment], source_directory="source")
@@ -415,98 +448,4 @@ def prepare_workspace(root: str | Path, dest: str | Path) -> dict[str, list[str]
     return {"copied": copied, "kept": kept}
 
 
-# --------------------------------------------------------------------------- CLI
-def _repo_root() -> Path:
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / "nbgrader_config.py").is_file():
-            return folder
-    raise SystemExit(
-        "course: no nbgrader_config.py here or above; run it from the course repository."
-    )
-
-
-def _not_yet(what: str):
-    def run(_args) -> int:
-        print(f"course {what}: not built yet (see the issue for the 'course' command).")
-        return 2
-
-    return run
-
-
-def _cmd_release(args) -> int:
-    root = _repo_root()
-    if not args.assignments and not find_assignments(root):
-        print("course release: no assignments under notebooks/ yet; nothing to release.")
-        return 0
-    try:
-        done = release(root, args.assignments or None)
-    except GradingError as exc:
-        print(f"course release: {exc}", file=sys.stderr)
-        return 1
-    for name, folder in done.items():
-        print(f"released {name} -> {folder.relative_to(root)}")
-    return 0
-
-
-def _cmd_workspace(args) -> int:
-    root = _repo_root()
-    result = prepare_workspace(root, args.dest)
-    for rel in result["copied"]:
-        print(f"new: {Path(args.dest) / rel}")
-    if result["kept"]:
-        print(
-            f"kept your {len(result['kept'])} existing file(s) in {args.dest} untouched; "
-            f"a fresh copy of each is in {BUILD}/release/."
-        )
-    return 0
-
-
-def _cmd_refresh_outputs(args) -> int:
-    from .authoring import refresh_outputs
-
-    for path in args.notebooks:
-        kept = refresh_outputs(path)
-        print(f"{path}: ran it, kept the outputs of {kept} compared cell(s)")
-    return 0
-
-
-def _cmd_check_sources(_args) -> int:
-    root = _repo_root()
-    names = find_assignments(root)
-    problems = [p for n in names for p in check_notebook(root / "notebooks" / n / f"{n}.ipynb")]
-    for p in problems:
-        print(p)
-    print(f"checked {len(names)} source notebook(s): {len(problems)} problem(s)")
-    return 1 if problems else 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``course`` command."""
-    parser = argparse.ArgumentParser(
-        prog="course", description="Release, grade and check the notebooks of this course."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("release", help="generate the student notebooks into build/release")
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
-    p.set_defaults(func=_cmd_release)
-    p = sub.add_parser("workspace", help="copy new released notebooks to a student folder")
-    p.add_argument("dest", nargs="?", default=f"{BUILD}/student")
-    p.set_defaults(func=_cmd_workspace)
-    p = sub.add_parser(
-        "refresh-outputs", help="run source notebooks, keep only the outputs nbval compares"
-    )
-    p.add_argument("notebooks", nargs="+")
-    p.set_defaults(func=_cmd_refresh_outputs)
-    p = sub.add_parser("check-sources", help="check nbgrader metadata and stored outputs")
-    p.set_defaults(func=_cmd_check_sources)
-    for name in ("collect", "autograde", "feedback", "export"):
-        p = sub.add_parser(name, help="not built yet")
-        p.add_argument("rest", nargs="*")
-        p.set_defaults(func=_not_yet(name))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+_write_config = write_config  # the name tests used first

@@ -1,0 +1,602 @@
+"""Autograde a batch of submissions in parallel: local processes or a Dask cluster.
+
+nbgrader grades one submission at a time, all in one process writing one gradebook
+(its issue #174). Here each submission is one *task* that runs the unchanged
+``nbgrader autograde`` in a private temporary course of its own - a copy of the
+released assignment's gradebook, that one notebook, nothing else of the class - and
+returns what it found. Only the process that started the batch writes the results
+into the real gradebook (**one writer**), one submission at a time:
+
+1. the autograded notebook into ``build/autograded/<student>/<a>/`` (staged, then
+   renamed into place),
+2. the scores into ``build/gradebook.db`` (one transaction),
+3. one line into the ledger ``build/grading/ledger.jsonl`` (appended, flushed).
+
+A run that is interrupted (Ctrl-C, ``kill``) or crashes loses nothing already written,
+and a submission whose ledger line is missing is simply graded again next time.
+Re-running grades only what is new or changed: the ledger keeps a hash of each
+submission and of the assignment's source notebook.
+
+Tasks are plain dicts of bytes and strings, so they travel to other machines: the
+``dask`` backend sends them to a ``distributed`` scheduler by address (every worker
+needs this course installed, the same environment as the instructor's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .grading import BUILD, GradingError, find_assignments, write_config
+
+NOTEBOOK_TIMEOUT_S = 3600  # one whole notebook; each cell also has its own limit
+LEDGER = f"{BUILD}/grading/ledger.jsonl"
+_STUDENT_TABLES = ("grade", "comment", "submitted_notebook", "submitted_assignment", "student")
+
+
+# --------------------------------------------------------------------------- tasks
+@dataclass
+class Submission:
+    """One collected submission: ``build/submitted/<student>/<assignment>/``."""
+
+    assignment: str
+    student: str
+    folder: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.assignment}/{self.student}"
+
+    def notebooks(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(self.folder.glob("*.ipynb"))}
+
+    def timestamp(self) -> str | None:
+        path = self.folder / "timestamp.txt"
+        if not path.is_file():
+            return None
+        return path.read_text().strip() or None
+
+
+def find_submissions(
+    root: str | Path, assignments: Iterable[str] | None = None
+) -> list[Submission]:
+    """Every collected submission of ``assignments`` (default: all), sorted."""
+    submitted = Path(root) / BUILD / "submitted"
+    wanted = set(assignments) if assignments else None
+    found = []
+    if submitted.is_dir():
+        for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+            for folder in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+                if wanted is None or folder.name in wanted:
+                    found.append(Submission(folder.name, student_dir.name, folder))
+    return found
+
+
+def _sha256(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def gradebook_template(root: Path, dest: Path) -> bytes:
+    """The gradebook with every assignment's cells but no student: what a task starts from.
+
+    Made with sqlite's backup API (consistent even while the gradebook is in use)."""
+    src = sqlite3.connect(root / BUILD / "gradebook.db")
+    dst = sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+        for table in _STUDENT_TABLES:
+            dst.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        dst.commit()
+        dst.execute("VACUUM")
+    finally:
+        src.close()
+        dst.close()
+    return dest.read_bytes()
+
+
+def make_task(
+    root: Path, submission: Submission, template: bytes, source_directory: str, env: dict
+) -> dict:
+    """Everything one submission's grading needs, as bytes and strings."""
+    source = root / source_directory / submission.assignment
+    extra = {
+        str(p.relative_to(source)): p.read_bytes()
+        for p in sorted(source.rglob("*"))
+        if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.parts
+    }
+    notebooks = submission.notebooks()
+    return {
+        "assignment": submission.assignment,
+        "student": submission.student,
+        "notebooks": notebooks,
+        "timestamp": submission.timestamp(),
+        "template": template,
+        "source_files": extra,
+        "source_directory": source_directory,
+        "env": env,
+        "timeout_s": NOTEBOOK_TIMEOUT_S,
+        "sha256": _sha256(*notebooks.values()),
+    }
+
+
+# --------------------------------------------------------------------------- one task
+_running: dict[int, subprocess.Popen] = {}  # local backend: what to kill on interrupt
+_running_lock = threading.Lock()
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[\w]+\.)*(\w*(?:Error|Exception|Exit|Interrupt)\w*): (.+)$")
+
+
+def _last_error(log: str) -> str:
+    """The line of nbgrader's log that says what went wrong (its last exception)."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        m = _EXCEPTION_LINE.match(line.split("] ", 1)[-1] if line.startswith("[") else line)
+        if m:
+            return f"{m.group(1)}: {m.group(2)}"[:300]
+    for line in reversed(lines):
+        if "| ERROR]" in line and "above traceback" not in line:
+            return line.split("] ", 1)[-1][:300]
+    return (lines[-1] if lines else "nbgrader printed nothing")[:300]
+
+
+def grade_submission(task: dict) -> dict:
+    """Run ``nbgrader autograde`` on one submission in a private temporary course.
+
+    Runs wherever it is called: a thread of the local pool, or a Dask worker. Returns
+    ``{"key", "ok", "reason", "seconds", "grades", "comments", "penalties", "files",
+    "log"}``; ``files`` holds the autograded folder (relative path -> bytes).
+    Never raises for a bad submission: ``ok`` is False and ``reason`` says why.
+    """
+    start = time.perf_counter()
+    a, s = task["assignment"], task["student"]
+    result = {"key": f"{a}/{s}", "assignment": a, "student": s, "sha256": task["sha256"]}
+    result["timestamp"] = task.get("timestamp")
+    result["worker"] = f"{socket.gethostname()}:{os.getpid()}"  # where it ran
+    result.update(ok=False, reason="", grades={}, comments={}, penalties={}, files={}, log="")
+    with tempfile.TemporaryDirectory(prefix=f"grade-{a}-") as tmp:
+        course = Path(tmp)
+        (course / BUILD).mkdir()
+        (course / BUILD / "gradebook.db").write_bytes(task["template"])
+        source = course / task["source_directory"] / a
+        source.mkdir(parents=True)
+        for rel, data in task["source_files"].items():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            (source / rel).write_bytes(data)
+        submitted = course / BUILD / "submitted" / s / a
+        submitted.mkdir(parents=True)
+        for name, data in task["notebooks"].items():
+            (submitted / name).write_bytes(data)
+        if task.get("timestamp"):
+            (submitted / "timestamp.txt").write_text(task["timestamp"])
+        write_config(course, task["source_directory"])
+
+        env = dict(os.environ)
+        env.setdefault("COURSE_BUDGET", "quick")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env.update(task.get("env") or {})
+        cmd = [sys.executable, "-m", "nbgrader", "autograde", a, f"--student={s}"]
+        cmd += ["--create", "--force"]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=course,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # its own process group: the kernel goes with it
+        )
+        with _running_lock:
+            _running[proc.pid] = proc
+        try:
+            log, _ = proc.communicate(timeout=task["timeout_s"])
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            log, _ = proc.communicate()
+            result["reason"] = f"timed out after {task['timeout_s']} s"
+        finally:
+            with _running_lock:
+                _running.pop(proc.pid, None)
+        result["log"] = log[-4000:]
+        if proc.returncode != 0 and not result["reason"]:
+            result["reason"] = _last_error(log)
+        graded = course / BUILD / "autograded" / s / a
+        if not result["reason"]:
+            if not any(graded.glob("*.ipynb")):
+                result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
+            else:
+                _read_scores(course, a, s, result)
+                result["files"] = {
+                    str(p.relative_to(graded)): p.read_bytes()
+                    for p in sorted(graded.rglob("*"))
+                    if p.is_file()
+                }
+                result["ok"] = True
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def kill_running() -> int:
+    """Kill every grading process of the local backend (and its kernel); how many."""
+    with _running_lock:
+        procs = list(_running.values())
+    for proc in procs:
+        _kill(proc)
+    return len(procs)
+
+
+def _read_scores(course: Path, assignment: str, student: str, result: dict) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / BUILD / 'gradebook.db'}") as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            result["grades"][nb.name] = {
+                g.name: [g.auto_score, g.max_score, g.needs_manual_grade] for g in nb.grades
+            }
+            result["comments"][nb.name] = {c.name: c.auto_comment for c in nb.comments}
+            result["penalties"][nb.name] = nb.late_submission_penalty
+
+
+# --------------------------------------------------------------------------- the writer
+def read_ledger(root: str | Path) -> dict[str, dict]:
+    """``{"<assignment>/<student>": entry}``, the last line written for each submission.
+
+    An entry holds status ("graded" or "failed"), reason, score, max_score, seconds,
+    sha256 (submission), source_sha256 (assignment) and graded_at. A line cut short by a
+    crash is ignored (that submission is graded again)."""
+    path = Path(root) / LEDGER
+    entries: dict[str, dict] = {}
+    if path.is_file():
+        for line in path.read_text(errors="replace").splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                entries[entry["key"]] = entry
+    return entries
+
+
+def _replace_folder(staging: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    trash = None
+    if target.exists():
+        trash = target.with_name(f".old-{target.name}-{os.getpid()}")
+        os.replace(target, trash)
+    os.replace(staging, target)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def write_result(root: Path, result: dict, source_sha256: str) -> dict:
+    """Store one task's result: autograded folder, gradebook, then the ledger line."""
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    a, s = result["assignment"], result["student"]
+    target = root / BUILD / "autograded" / s / a
+    if result["ok"]:
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{a}-", dir=root / BUILD))
+        for rel, data in result["files"].items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_bytes(data)
+        _replace_folder(staging, target)
+    elif target.exists():  # an older grading of another version must not stand
+        trash = target.with_name(f".old-{target.name}-{os.getpid()}")
+        os.replace(target, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    score = max_score = 0.0
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{root / BUILD / 'gradebook.db'}") as gb:
+        # nbgrader's own ORM calls warn (SAWarning) when a submission is new: not ours
+        warnings.simplefilter("ignore")
+        gb.update_or_create_student(s)
+        stamp = {"timestamp": parse_utc(result["timestamp"])} if result.get("timestamp") else {}
+        sub = gb.update_or_create_submission(a, s, **stamp)
+        for nb in sub.notebooks:
+            grades = result["grades"].get(nb.name, {})
+            for grade in nb.grades:
+                auto, _, manual = grades.get(grade.name, [0.0, grade.max_score, False])
+                grade.auto_score = auto
+                grade.needs_manual_grade = bool(manual)
+            comments = result["comments"].get(nb.name, {})
+            for comment in nb.comments:
+                comment.auto_comment = comments.get(comment.name)
+            nb.late_submission_penalty = result["penalties"].get(nb.name)
+        gb.db.commit()
+        sub = gb.find_submission(a, s)
+        score, max_score = float(sub.score), float(sub.max_score)
+
+    entry = {
+        "key": result["key"],
+        "status": "graded" if result["ok"] else "failed",
+        "reason": result["reason"],
+        "score": score,
+        "max_score": max_score,
+        "seconds": round(result["seconds"], 2),
+        "worker": result.get("worker", ""),
+        "sha256": result["sha256"],
+        "source_sha256": source_sha256,
+        "graded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    ledger = root / LEDGER
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.open("a") as fh:
+        fh.write(json.dumps(entry) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return entry
+
+
+# --------------------------------------------------------------------------- progress
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class Progress:
+    """A progress bar with an ETA on a terminal; one line per submission elsewhere (logs)."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def eta(self) -> str:
+        if not self.done:
+            return "?"
+        elapsed = time.monotonic() - self.start
+        return _duration(elapsed / self.done * (self.total - self.done))
+
+    def update(self, entry: dict) -> None:
+        self.done += 1
+        what = (
+            f"{entry['score']:g}/{entry['max_score']:g}"
+            if entry["status"] == "graded"
+            else f"FAILED ({entry['reason'][:60]})"
+        )
+        if self.tty:
+            width = 24
+            filled = int(width * self.done / max(self.total, 1))
+            line = (
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"ETA {self.eta():<12} last: {entry['key']} {what}"
+            )
+            self.stream.write(line[:160].ljust(100))
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(
+                f"[{self.done}/{self.total}] {entry['key']}: {what} in "
+                f"{_duration(entry['seconds'])}; ETA {self.eta()}\n"
+            )
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------- backends
+class Interrupted(KeyboardInterrupt):
+    """The batch was stopped (Ctrl-C or SIGTERM); what was written stays written.
+
+    ``.report`` is the :class:`BatchReport` of what was finished before the stop."""
+
+    def __init__(self, report=None):
+        super().__init__("interrupted")
+        self.report = report
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_local(tasks: list[dict], jobs: int, on_result: Callable[[dict], None]) -> None:
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    pending = {pool.submit(grade_submission, t) for t in tasks}
+    try:
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                on_result(future.result())
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        kill_running()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(tasks: list[dict], scheduler, on_result: Callable[[dict], None]) -> None:
+    """``scheduler``: an address (``tcp://host:8786``) or a ``distributed.Client``."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise GradingError("the dask backend needs the 'distributed' package") from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=30)
+    try:
+        futures = [
+            client.submit(
+                grade_submission,
+                t,
+                key=f"grade-{t['assignment']}-{t['student']}-{t['sha256'][:12]}",
+                pure=False,
+            )
+            for t in tasks
+        ]
+        try:
+            for future in as_completed(futures):
+                on_result(future.result())
+        except BaseException:
+            client.cancel(futures)
+            raise
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+# --------------------------------------------------------------------------- the batch
+@dataclass
+class BatchReport:
+    """What :func:`autograde_batch` did. ``entries``: the ledger entries written now."""
+
+    entries: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[dict]:
+        return [e for e in self.entries if e["status"] != "graded"]
+
+    def table(self) -> str:
+        """The summary table printed at the end of a run."""
+        rows = [("submission", "score", "status", "time")]
+        for e in sorted(self.entries, key=lambda e: e["key"]):
+            score = f"{e['score']:g}/{e['max_score']:g}"
+            status = e["status"] if e["status"] == "graded" else f"failed: {e['reason'][:70]}"
+            rows.append((e["key"], score, status, _duration(e["seconds"])))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        n = len(self.entries)
+        tail = (
+            f"{n} submission(s) in {_duration(self.seconds)}: {n - len(self.failed)} graded, "
+            f"{len(self.failed)} could not be graded; {len(self.skipped)} unchanged since "
+            "the last run, skipped (--force grades them again)"
+        )
+        if self.interrupted:
+            tail += "; INTERRUPTED - run the same command again to grade the rest"
+        return "\n".join([*lines, tail]) if n else tail
+
+
+def autograde_batch(
+    root: str | Path,
+    assignments: list[str] | None = None,
+    jobs: int = 1,
+    scheduler=None,
+    force: bool = False,
+    students: list[str] | None = None,
+    source_directory: str = "notebooks",
+    env: dict | None = None,
+    progress: bool = True,
+    stream=None,
+) -> BatchReport:
+    """Grade every collected submission that is new or changed, ``jobs`` at a time.
+
+    ``scheduler``: a Dask scheduler address or ``distributed.Client`` - the tasks go
+    there instead of to local processes. ``force`` re-grades everything. ``env`` is
+    added to each grading process's environment. Raises :class:`Interrupted` (after
+    saving everything finished) when stopped by Ctrl-C or SIGTERM.
+    """
+    root = Path(root).resolve()
+    started = time.monotonic()
+    if not (root / BUILD / "gradebook.db").is_file():
+        raise GradingError(f"no gradebook in {root / BUILD}: run 'course release' first")
+    known = set(find_assignments(root, source_directory))
+    for a in assignments or []:
+        if a not in known:
+            raise GradingError(f"no assignment {a!r} (known: {', '.join(sorted(known))})")
+    with contextlib.closing(sqlite3.connect(root / BUILD / "gradebook.db")) as db:
+        released = {row[0] for row in db.execute("SELECT name FROM assignment")}
+    subs = find_submissions(root, assignments)
+    unreleased = sorted({s.assignment for s in subs if s.assignment in known} - released)
+    if unreleased:
+        raise GradingError(
+            f"not released yet, so not in the gradebook: {', '.join(unreleased)}; "
+            "run 'course release' first"
+        )
+    if students:
+        subs = [s for s in subs if s.student in set(students)]
+    ledger = read_ledger(root)
+    source_sha = {
+        a: _sha256((root / source_directory / a / f"{a}.ipynb").read_bytes())
+        for a in {s.assignment for s in subs}
+        if a in known
+    }
+    report = BatchReport()
+    todo = []
+    for sub in subs:
+        if sub.assignment not in known:
+            continue  # collect refuses these; a folder made by hand is not graded
+        entry = ledger.get(sub.key)
+        sha = _sha256(*sub.notebooks().values())
+        unchanged = (
+            entry
+            and entry.get("sha256") == sha
+            and entry.get("source_sha256") == source_sha[sub.assignment]
+            and (
+                entry["status"] != "graded"
+                or (root / BUILD / "autograded" / sub.student / sub.assignment).is_dir()
+            )
+        )
+        if unchanged and not force:
+            report.skipped.append(sub.key)
+        else:
+            todo.append(sub)
+
+    bar = Progress(len(todo), stream) if progress and todo else None
+
+    def on_result(result: dict) -> None:
+        entry = write_result(root, result, source_sha[result["assignment"]])
+        report.entries.append(entry)
+        if bar:
+            bar.update(entry)
+
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="gradebook-template-") as tmp:
+            template = gradebook_template(root, Path(tmp) / "template.db")
+        tasks = [make_task(root, s, template, source_directory, env or {}) for s in todo]
+        try:
+            with _sigterm_interrupts():
+                if scheduler is not None:
+                    _run_dask(tasks, scheduler, on_result)
+                else:
+                    _run_local(tasks, max(1, jobs), on_result)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            report.seconds = time.monotonic() - started
+            raise Interrupted(report) from None
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,228 @@
+"""course autograde: a batch graded in parallel through one writer, that re-grades only
+what changed, goes on past a broken submission, survives an interrupt, and runs the
+same on a real Dask cluster of worker processes.
+
+The fixture assignment (no TensorFlow) keeps each submission to a few seconds.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import FIXTURES, cell_by_grade_id
+from course_utils import batch
+from course_utils.grading import _write_config, release
+
+pytestmark = pytest.mark.slow
+
+SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "notebooks" / "fixture", root / "notebooks" / "fixture")
+    _write_config(root, "notebooks")
+    release(root, ["fixture"])
+    return root
+
+
+def _released(root):
+    return root / "build" / "release" / "fixture" / "fixture.ipynb"
+
+
+def _submit(root, student, notebook):
+    folder = root / "build" / "submitted" / student / "fixture"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "fixture.ipynb"
+    if isinstance(notebook, Path):
+        shutil.copy(notebook, target)
+    elif isinstance(notebook, str):
+        target.write_text(notebook)
+    else:
+        nbformat.write(notebook, target)
+
+
+def _answer(code):
+    """The released fixture with ``relu`` answered by ``code``."""
+    nb = nbformat.read(SOLVED, as_version=4)
+    cell_by_grade_id(nb, "relu").source = code
+    return nb
+
+
+def _scores(root):
+    with Gradebook(f"sqlite:///{root / 'build' / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions("fixture")}
+
+
+WRONG = "def relu(Z):\n    return Z\n"
+
+
+def test_a_batch_is_graded_in_parallel_and_goes_on_past_a_broken_file(course):
+    _submit(course, "alice", SOLVED)
+    _submit(course, "bob", _released(course))
+    _submit(course, "carol", _answer(WRONG))
+    _submit(course, "dave", "{not json")
+    report = batch.autograde_batch(course, jobs=2, progress=False)
+
+    assert _scores(course) == {"alice": 2.0, "bob": 0.0, "carol": 0.0, "dave": 0.0}
+    ledger = batch.read_ledger(course)
+    assert {k: e["status"] for k, e in ledger.items()} == {
+        "fixture/alice": "graded",
+        "fixture/bob": "graded",
+        "fixture/carol": "graded",
+        "fixture/dave": "failed",
+    }
+    assert ledger["fixture/dave"]["reason"].startswith("NotJSONError")
+    assert [e["key"] for e in report.failed] == ["fixture/dave"]
+    for student in ("alice", "bob", "carol"):
+        graded = course / "build" / "autograded" / student / "fixture" / "fixture.ipynb"
+        assert nbformat.read(graded, as_version=4).cells  # the executed notebook, in place
+    assert not (course / "build" / "autograded" / "dave").exists()
+    table = report.table()
+    assert "fixture/alice  2/2" in table and "failed: NotJSONError" in table
+    assert "3 graded, 1 could not be graded" in table
+    # nothing half-made is left in build/
+    assert not [p.name for p in (course / "build").iterdir() if p.name.startswith(".")]
+
+
+def test_a_second_run_grades_only_what_is_new_or_changed(course):
+    _submit(course, "alice", SOLVED)
+    _submit(course, "bob", _answer(WRONG))
+    batch.autograde_batch(course, jobs=2, progress=False)
+
+    again = batch.autograde_batch(course, jobs=2, progress=False)
+    assert again.entries == [] and sorted(again.skipped) == ["fixture/alice", "fixture/bob"]
+
+    _submit(course, "bob", SOLVED)  # bob fixed his answer
+    _submit(course, "carol", SOLVED)  # carol is new
+    third = batch.autograde_batch(course, jobs=2, progress=False)
+    assert sorted(e["key"] for e in third.entries) == ["fixture/bob", "fixture/carol"]
+    assert third.skipped == ["fixture/alice"]
+    assert _scores(course) == {"alice": 2.0, "bob": 2.0, "carol": 2.0}
+
+    forced = batch.autograde_batch(course, jobs=2, force=True, progress=False)
+    assert len(forced.entries) == 3
+
+
+def test_progress_lines_say_what_was_graded_and_the_eta(course, capsys):
+    _submit(course, "alice", SOLVED)
+    _submit(course, "bob", _answer(WRONG))
+    batch.autograde_batch(course, jobs=1)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[1/2] fixture/alice: 2/2 in ") and "ETA" in err[0]
+    assert err[1].startswith("[2/2] fixture/bob: 0/2 in ") and err[1].endswith("ETA 0 s")
+
+
+def test_a_ledger_line_cut_short_by_a_crash_means_graded_again(course):
+    _submit(course, "alice", SOLVED)
+    batch.autograde_batch(course, progress=False)
+    ledger = course / "build" / "grading" / "ledger.jsonl"
+    line = ledger.read_text()
+    ledger.write_text(line[: len(line) // 2])  # the process died while appending
+    assert batch.read_ledger(course) == {}
+    report = batch.autograde_batch(course, progress=False)
+    assert [e["key"] for e in report.entries] == ["fixture/alice"]
+
+
+def _children_in(folder_prefix: str) -> list[int]:
+    """Processes whose working directory is a grading task's temporary course."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.readlink(proc / "cwd").startswith(folder_prefix):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
+    course, tmp_path, sig
+):
+    _submit(course, "a_fast", SOLVED)
+    _submit(course, "b_fast", _answer(WRONG))
+    _submit(course, "c_slow", _answer("import time\ntime.sleep(600)\n" + SOLVED_RELU))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_utils.cli", "autograde", "--jobs", "1"],
+        cwd=course,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(batch.read_ledger(course)) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the two quick submissions were not graded"
+        time.sleep(0.5)
+    time.sleep(3)  # c_slow's kernel is now running its sleep
+    assert _children_in(str(tmp)), "c_slow is not being graded"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted; everything graded so far is saved" in err
+    assert "fixture/a_fast  2/2" in out
+    assert _scores(course)["a_fast"] == 2.0
+    assert set(batch.read_ledger(course)) == {"fixture/a_fast", "fixture/b_fast"}
+    assert _children_in(str(tmp)) == []  # nbgrader and its kernel were stopped
+    assert not list(tmp.iterdir())  # their temporary courses removed
+    # the next run picks up where this one stopped
+    _submit(course, "c_slow", SOLVED)
+    report = batch.autograde_batch(course, progress=False)
+    assert [e["key"] for e in report.entries] == ["fixture/c_slow"]
+
+
+SOLVED_RELU = "def relu(Z):\n    return np.maximum(Z, 0)\n"
+
+
+def test_the_same_batch_on_a_dask_cluster_of_worker_processes(course):
+    from distributed import Client, LocalCluster
+
+    _submit(course, "alice", SOLVED)
+    _submit(course, "bob", _answer(WRONG))
+    _submit(course, "carol", "{not json")
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        report = batch.autograde_batch(course, scheduler=cluster.scheduler_address, progress=False)
+        with Client(cluster) as client:
+            worker_pids = set(client.run(os.getpid).values())
+    assert len(worker_pids) == 2
+    # every submission was graded in a worker process, none in this one
+    ran_in = {int(e["worker"].rsplit(":", 1)[1]) for e in report.entries}
+    assert ran_in <= worker_pids and os.getpid() not in ran_in
+    assert _scores(course) == {"alice": 2.0, "bob": 0.0, "carol": 0.0}
+    assert [e["key"] for e in report.failed] == ["fixture/carol"]
+    graded = course / "build" / "autograded" / "alice" / "fixture" / "fixture.ipynb"
+    assert graded.is_file()
+    entries = batch.read_ledger(course)
+    assert json.dumps(entries)  # the ledger is plain JSON
+    assert entries["fixture/alice"]["score"] == 2.0
+
+
+def test_submissions_of_an_assignment_never_released_are_refused(course):
+    shutil.copytree(course / "notebooks" / "fixture", course / "notebooks" / "later")
+    os.replace(
+        course / "notebooks" / "later" / "fixture.ipynb",
+        course / "notebooks" / "later" / "later.ipynb",
+    )
+    folder = course / "build" / "submitted" / "alice" / "later"
+    folder.mkdir(parents=True)
+    shutil.copy(SOLVED, folder / "later.ipynb")
+    with pytest.raises(batch.GradingError, match="not released yet.*later"):
+        batch.autograde_batch(course, progress=False)
