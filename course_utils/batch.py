@@ -20,6 +20,11 @@ submission and of the assignment's source notebook.
 Tasks are plain dicts of bytes and strings, so they travel to other machines: the
 ``dask`` backend sends them to a ``distributed`` scheduler by address (every worker
 needs this course installed, the same environment as the instructor's).
+
+Two things make parallel grading pay on a small machine: each task's nbgrader process
+is forked from a fork server that imported nbgrader once (its import costs 2-3 s of CPU
+per submission otherwise), and TensorFlow in each kernel is held to its share of the
+CPUs (:func:`thread_limits`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -140,8 +146,15 @@ def make_task(
     }
 
 
+def thread_limits(threads: int) -> dict[str, str]:
+    """Environment variables that hold TensorFlow (and OpenMP) in a kernel to ``threads``
+    threads for its operations and one for running them side by side."""
+    n = str(max(1, int(threads)))
+    return {"TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": n}
+
+
 # --------------------------------------------------------------------------- one task
-_running: dict[int, subprocess.Popen] = {}  # local backend: what to kill on interrupt
+_running: dict[int, bool] = {}  # pids of the nbgrader processes running here
 _running_lock = threading.Lock()
 
 
@@ -197,32 +210,12 @@ def grade_submission(task: dict) -> dict:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env.update(task.get("env") or {})
-        cmd = [sys.executable, "-m", "nbgrader", "autograde", a, f"--student={s}"]
-        cmd += ["--create", "--force"]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=course,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,  # its own process group: the kernel goes with it
-        )
-        with _running_lock:
-            _running[proc.pid] = proc
-        try:
-            log, _ = proc.communicate(timeout=task["timeout_s"])
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            log, _ = proc.communicate()
-            result["reason"] = f"timed out after {task['timeout_s']} s"
-        finally:
-            with _running_lock:
-                _running.pop(proc.pid, None)
+        argv = ["autograde", a, f"--student={s}", "--create", "--force"]
+        returncode, log, timed_out = _run_nbgrader(course, argv, env, task["timeout_s"])
         result["log"] = log[-4000:]
-        if proc.returncode != 0 and not result["reason"]:
+        if timed_out:
+            result["reason"] = f"timed out after {task['timeout_s']} s"
+        elif returncode != 0:
             result["reason"] = _last_error(log)
         graded = course / BUILD / "autograded" / s / a
         if not result["reason"]:
@@ -240,18 +233,146 @@ def grade_submission(task: dict) -> dict:
     return result
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+def _kill_tree(pid: int) -> None:
+    """Kill a process and every process it started - nbgrader's kernel runs in a
+    session of its own, so a process group is not enough."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            proc.kill()
+    psutil.wait_procs(family, timeout=10)
 
 
 def kill_running() -> int:
     """Kill every grading process of the local backend (and its kernel); how many."""
     with _running_lock:
-        procs = list(_running.values())
-    for proc in procs:
-        _kill(proc)
-    return len(procs)
+        pids = list(_running)
+    for pid in pids:
+        _kill_tree(pid)
+    return len(pids)
+
+
+def _nbgrader_child(course: str, argv: list[str], env: dict, log_path: str) -> None:
+    """In a child forked from the fork server: ``nbgrader <argv>`` in ``course``, its
+    output to ``log_path``. nbgrader was imported once, by the fork server."""
+    os.chdir(course)
+    os.environ.clear()
+    os.environ.update(env)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    code = 0
+    try:
+        from nbgrader.apps.nbgraderapp import NbGraderApp
+
+        NbGraderApp.launch_instance(argv=argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - reported through the log and the exit code
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+_forkserver = None
+
+
+def _fork_context():
+    """A fork server that imported nbgrader once: each task's nbgrader process is forked
+    from it, ready, instead of paying nbgrader's 2-3 s import every time."""
+    global _forkserver
+    if _forkserver is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["course_utils.batch", "nbgrader.apps.nbgraderapp"])
+        _forkserver = ctx
+    return _forkserver
+
+
+_start_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """multiprocessing re-runs the caller's main script in every child it starts from
+    a fork server; a child here needs nothing from it (and a script without an
+    ``if __name__ == "__main__"`` guard would start its batch again), so the script is
+    hidden from it while the child starts."""
+    main = sys.modules.get("__main__")
+    saved = dict(vars(main)) if main is not None else {}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__spec__ = None
+        yield
+    finally:
+        if main is not None:
+            for key in ("__file__", "__spec__"):
+                main.__dict__.pop(key, None)
+                if key in saved:
+                    main.__dict__[key] = saved[key]
+
+
+def _run_nbgrader(course: Path, argv: list[str], env: dict, timeout_s: float):
+    """Run ``nbgrader <argv>`` in ``course``: (exit code, log, timed out).
+
+    Forked from the fork server where this process may have children (the local pool,
+    and Dask workers that are not daemons); a fresh ``python -m nbgrader`` elsewhere.
+    Either way it is registered for :func:`kill_running` and killed with its kernel at
+    the time limit."""
+    log_path = course / "nbgrader.log"
+    # the kernel's connection file and any temporary file of the notebook go inside the
+    # task's folder: removed with it, even when the kernel is killed
+    (course / "tmp").mkdir(exist_ok=True)
+    env = {**env, "TMPDIR": str(course / "tmp")}
+    if sys.platform != "win32" and not multiprocessing.current_process().daemon:
+        proc = _fork_context().Process(
+            target=_nbgrader_child, args=(str(course), argv, env, str(log_path))
+        )
+        with _start_lock, _main_module_hidden():
+            proc.start()
+        pid, wait = proc.pid, proc.join
+        exitcode = lambda: proc.exitcode  # noqa: E731
+    else:
+        with log_path.open("wb") as out:
+            popen = subprocess.Popen(
+                [sys.executable, "-m", "nbgrader", *argv],
+                cwd=course,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        pid = popen.pid
+
+        def wait(timeout=None):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout)
+
+        exitcode = lambda: popen.returncode  # noqa: E731
+    with _running_lock:
+        _running[pid] = True
+    try:
+        wait(timeout_s)
+        timed_out = exitcode() is None
+        if timed_out:
+            _kill_tree(pid)
+            wait()
+    finally:
+        with _running_lock:
+            _running.pop(pid, None)
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return exitcode(), log, timed_out
 
 
 def _read_scores(course: Path, assignment: str, student: str, result: dict) -> None:
@@ -520,6 +641,7 @@ def autograde_batch(
     students: list[str] | None = None,
     source_directory: str = "notebooks",
     env: dict | None = None,
+    threads_per_kernel: int | None = None,
     progress: bool = True,
     stream=None,
 ) -> BatchReport:
@@ -527,8 +649,11 @@ def autograde_batch(
 
     ``scheduler``: a Dask scheduler address or ``distributed.Client`` - the tasks go
     there instead of to local processes. ``force`` re-grades everything. ``env`` is
-    added to each grading process's environment. Raises :class:`Interrupted` (after
-    saving everything finished) when stopped by Ctrl-C or SIGTERM.
+    added to each grading process's environment. ``threads_per_kernel``: the threads
+    TensorFlow may use in each notebook's kernel (default: the CPUs shared out among
+    the jobs; 1 on a cluster, whose workers run one kernel per core) - kernels that
+    each spread over every core slow each other down. Raises :class:`Interrupted`
+    (after saving everything finished) when stopped by Ctrl-C or SIGTERM.
     """
     root = Path(root).resolve()
     started = time.monotonic()
@@ -587,7 +712,10 @@ def autograde_batch(
     if todo:
         with tempfile.TemporaryDirectory(prefix="gradebook-template-") as tmp:
             template = gradebook_template(root, Path(tmp) / "template.db")
-        tasks = [make_task(root, s, template, source_directory, env or {}) for s in todo]
+        if threads_per_kernel is None:
+            threads_per_kernel = 1 if scheduler else max(1, (os.cpu_count() or 1) // max(1, jobs))
+        task_env = {**thread_limits(threads_per_kernel), **(env or {})}
+        tasks = [make_task(root, s, template, source_directory, task_env) for s in todo]
         try:
             with _sigterm_interrupts():
                 if scheduler is not None:

@@ -102,6 +102,7 @@ def _cmd_autograde(args) -> int:
             scheduler=args.scheduler,
             force=args.force,
             students=args.student or None,
+            threads_per_kernel=args.threads_per_kernel,
         )
     except Interrupted as stop:
         if stop.report is not None:
@@ -117,7 +118,11 @@ def _cmd_feedback(args) -> int:
 
     root = _repo_root()
     pages = write_feedback(root, args.assignments or None, args.student or None)
-    print(f"wrote {len(pages)} feedback page(s) under {BUILD}/feedback/")
+    students = {p.relative_to(root / BUILD / "feedback").parts[0] for p in pages}
+    print(
+        f"wrote {len(pages)} page(s) for {len(students)} student(s) under {BUILD}/feedback/: "
+        "<student>/<assignment>/<assignment>.html and <student>/index.html"
+    )
     return 0
 
 
@@ -207,6 +212,11 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="a Dask distributed scheduler (tcp://host:8786): grade on its workers",
+    )
+    p.add_argument(
+        "--threads-per-kernel",
+        type=int,
+        help="threads TensorFlow may use in each notebook (default: CPUs / jobs; 1 on a cluster)",
     )
     p.add_argument("--force", action="store_true", help="grade everything again")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
