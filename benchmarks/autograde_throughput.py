@@ -1,0 +1,142 @@
+"""Submissions graded per minute: plain serial nbgrader vs `course autograde`.
+
+One temporary course, one assignment (default: classic_networks), N submissions
+(solved and blank, alternating). The same submissions are graded by
+
+1. plain ``nbgrader autograde <a> --create --force`` - one process, one submission
+   after another (what an instructor would otherwise run);
+2. ``course_utils.batch.autograde_batch(jobs=J)`` - J local processes, one writer;
+3. the same on a Dask ``LocalCluster`` of J worker processes (the ``--scheduler`` path).
+
+Each method grades every submission again (force), in turn (order reversed every
+round), and the scores must agree across methods. Figures: wall time, submissions per
+minute, the ratio to serial, and the core-seconds the machine was busy meanwhile (how
+much of the CPUs each method kept working).
+
+    .venv/bin/python benchmarks/autograde_throughput.py [--assignment A] [--submissions 8]
+        [--jobs 2] [--rounds 1] [--no-dask]
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from course_utils import batch, grading
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def busy_core_seconds() -> float:
+    """CPU time spent by the whole machine so far (all processes, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def scores(course: Path, assignment: str) -> dict[str, float]:
+    with Gradebook(f"sqlite:///{course / 'build' / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assignment", default="classic_networks")
+    parser.add_argument("--submissions", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    a = args.assignment
+    os.environ.setdefault("COURSE_BUDGET", "quick")
+
+    with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
+        course = Path(tmp)
+        shutil.copytree(REPO / "notebooks" / a, course / "source" / a)
+        grading._write_config(course, "source")
+        grading.release(course, [a], source_directory="source")
+        solved = course / "source" / a / f"{a}.ipynb"
+        blank = course / "build" / "release" / a / f"{a}.ipynb"
+        for i in range(args.submissions):
+            folder = course / "build" / "submitted" / f"s{i:02d}" / a
+            folder.mkdir(parents=True)
+            shutil.copy(solved if i % 2 == 0 else blank, folder / f"{a}.ipynb")
+
+        def serial():
+            grading.run_nbgrader(course, "autograde", a, "--create", "--force")
+
+        def ours():
+            batch.autograde_batch(
+                course, [a], jobs=args.jobs, force=True, progress=False, source_directory="source"
+            )
+
+        methods = {
+            "nbgrader autograde (serial)": serial,
+            f"course autograde --jobs {args.jobs}": ours,
+        }
+        cluster = client = None
+        if not args.no_dask:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(
+                n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+
+            def dask():
+                batch.autograde_batch(
+                    course,
+                    [a],
+                    scheduler=client,
+                    force=True,
+                    progress=False,
+                    source_directory="source",
+                )
+
+            methods[f"course autograde on Dask ({args.jobs} workers)"] = dask
+
+        times: dict[str, list[float]] = {name: [] for name in methods}
+        busy: dict[str, list[float]] = {name: [] for name in methods}
+        found: dict[str, dict] = {}
+        try:
+            for r in range(args.rounds):
+                order = list(methods) if r % 2 == 0 else list(reversed(methods))
+                for name in order:
+                    start, cpu = time.perf_counter(), busy_core_seconds()
+                    methods[name]()
+                    times[name].append(time.perf_counter() - start)
+                    busy[name].append(busy_core_seconds() - cpu)
+                    found[name] = scores(course, a)
+                    print(
+                        f"round {r + 1}: {name}: {times[name][-1]:.1f} s, "
+                        f"{busy[name][-1]:.0f} core-seconds busy",
+                        flush=True,
+                    )
+        finally:
+            if client is not None:
+                client.close()
+                cluster.close()
+
+    n = args.submissions
+    base = min(times["nbgrader autograde (serial)"])
+    print(
+        f"\n{a}: {n} submissions (half solved, half blank), {os.cpu_count()} CPUs, "
+        f"best of {args.rounds} round(s)"
+    )
+    print(f"{'method':<40} {'wall s':>8} {'subs/min':>9} {'vs serial':>10} {'core-s':>7}")
+    for name, ts in times.items():
+        best = min(ts)
+        cpu = busy[name][ts.index(best)]
+        print(f"{name:<40} {best:8.1f} {n / best * 60:9.2f} {base / best:9.2f}x {cpu:7.0f}")
+    reference = found["nbgrader autograde (serial)"]
+    for name, got in found.items():
+        assert got == reference, f"{name} gave other scores: {got} vs {reference}"
+    print(f"scores agree across methods: {sorted(set(reference.values()))}")
+
+
+if __name__ == "__main__":
+    main()
