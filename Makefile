@@ -10,6 +10,9 @@ SOURCES := $(wildcard notebooks/*/*.ipynb)
 PORT   ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO   := build/demo
+COURSE := $(abspath $(BIN))/course
 # Jupyter refuses to run as root (containers, CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The student view has no use for the instructor's formgrader.
@@ -23,7 +26,7 @@ help:
 	@echo "make test     run the whole test suite (units, notebooks, grader round trips)"
 	@echo "make release  generate the student notebooks into build/release/"
 	@echo "make lint     ruff check + format check, notebooks included"
-	@echo "make grade    demo of the grading flow (not built yet)"
+	@echo "make grade    the grading flow on example submissions, in build/demo/"
 	@echo "make bench    run every benchmark in benchmarks/ and print its figures"
 	@echo "make clean    remove build/ (keeps .venv)"
 
@@ -64,8 +67,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The instructor's flow on the shipped example submissions (examples/submissions/), in a
+# course of its own (build/demo/), so the real gradebook never sees the demo students.
 grade: $(STAMP)
-	@echo "make grade: the grading demo is not built yet (the 'course' command issue)."; exit 2
+	@start=$$(date +%s); set -e; \
+	rm -rf $(DEMO); mkdir -p $(DEMO)/notebooks; \
+	cp -r notebooks/classic_networks $(DEMO)/notebooks/; \
+	$(PY) -c "from course_utils.grading import write_config; write_config('$(DEMO)', 'notebooks')"; \
+	cd $(DEMO); \
+	$(COURSE) release classic_networks; \
+	$(COURSE) collect $(CURDIR)/examples/submissions/classic_networks.zip; \
+	$(COURSE) autograde --jobs $(JOBS); \
+	$(COURSE) feedback; \
+	$(COURSE) export; \
+	$(COURSE) report; \
+	echo "make grade took $$(( $$(date +%s) - start )) s; open $(DEMO)/build/feedback/<student>/index.html"
 
 bench: $(STAMP)
 	@set -e; for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b; done

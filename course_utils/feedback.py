@@ -181,9 +181,14 @@ def _hidden_range(source: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def error_message(outputs) -> tuple[str, int | None]:
-    """``("ename: evalue", line in the cell where it was raised)`` of a cell's outputs."""
+def error_message(outputs, execution_count: int | None = None) -> tuple[str, int | None]:
+    """``("ename: evalue", line in the cell where it was raised)`` of a cell's outputs.
+
+    The line is read from the traceback's frames of this cell (``Cell In[n]`` with its
+    ``execution_count``): a traceback also passes through the student's answer cells,
+    whose line numbers say nothing about this one."""
     messages, line = [], None
+    own = re.compile(rf"Cell In ?\[{execution_count}\], line (\d+)") if execution_count else None
     for out in outputs:
         if out.get("output_type") != "error":
             continue
@@ -193,10 +198,11 @@ def error_message(outputs) -> tuple[str, int | None]:
             evalue = "the answer is still the placeholder; write your code in its place"
         messages.append(f"{ename}: {evalue}" if evalue else ename)
         for entry in out.get("traceback", []) or []:
-            match = _CELL_LINE.search(_strip_ansi(entry))
+            match = (own or _CELL_LINE).search(_strip_ansi(entry))
             if match:
                 line = int(match.group(1))
-                break
+                if own is None:
+                    break
     return _cap("\n".join(messages), 60, MESSAGE_MAX_CHARS), line
 
 
@@ -368,7 +374,7 @@ def _graded(root, course, sub, entry, hidden, details) -> Submission:
                 )
             if (nb_name, gid) in results and meta.get("grade"):
                 res = results[(nb_name, gid)]
-                message, line = error_message(outputs)
+                message, line = error_message(outputs, cell.get("execution_count"))
                 res.message = redact(message, hidden_here)
                 res.hidden = line is not None and any(
                     a <= line <= b for a, b in _hidden_range(cell.source)

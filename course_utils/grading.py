@@ -202,7 +202,7 @@ class LeakError(GradingError):
 
 def write_config(root: Path, source_directory: str, extra: str = "") -> None:
     """Make ``root`` a course directory: its ``nbgrader_config.py`` calls :func:`configure`."""
-    root = Path(root)
+    root = Path(root).resolve()
     (root / "nbgrader_config.py").write_text(
         "from course_utils.grading import configure\n"
         "c = get_config()\n"

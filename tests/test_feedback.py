@@ -257,3 +257,28 @@ def test_everything_on_a_page_is_escaped_and_hidden_lines_redacted():
     for raw in ("<b>", "<img", "<script", "</pre><", "<i>", "<u>"):
         assert raw not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&amp;" in page
+
+
+def test_the_failing_line_is_read_from_the_test_cells_own_frames():
+    """A traceback passes through the student's answer cell too (In[2], line 9 here);
+    only the test cell's own frame (In[3]) says where in the test it failed."""
+    from course_utils.feedback import error_message
+
+    outputs = [
+        {
+            "output_type": "error",
+            "ename": "CheckFailure",
+            "evalue": "Exercise 1: not written yet",
+            "traceback": [
+                "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m"
+                "\x1b[32mIn[2]\x1b[39m\x1b[32m, line 9\x1b[39m",
+                "During handling of the above exception, another exception occurred:",
+                "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m"
+                "\x1b[32mIn[3]\x1b[39m\x1b[32m, line 1\x1b[39m",
+            ],
+        }
+    ]
+    assert error_message(outputs, execution_count=3) == (
+        "CheckFailure: Exercise 1: not written yet",
+        1,
+    )

@@ -1,0 +1,49 @@
+"""`make grade`: the instructor's whole flow on the shipped example submissions, run the
+way an instructor runs it, from the Makefile. Every example gets the score its mistakes
+cost (examples/make_submissions.py computes them from the grader's catalog)."""
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_make_grade_grades_the_examples_and_reports():
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import make_submissions
+    finally:
+        sys.path.pop(0)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "grade", "JOBS=2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
+    expected = make_submissions.expected_scores()
+    demo = REPO / "build" / "demo" / "build"
+    with (demo / "grades.csv").open() as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert {s: float(r["total"]) for s, r in rows.items()} == {
+        s: float(v) for s, v in expected.items()
+    }
+    # the class table, the rejected files with their reasons, the report, the time
+    for student, score in expected.items():
+        assert f"classic_networks/{student}" in out and f"{score}/8" in out
+    assert "rejected babbagecharles_1006_9006_classic_networks.ipynb: cannot be read" in out
+    assert "rejected franklinrosalind_1007_9007_answers.pdf: not a notebook" in out
+    assert "older copy" in (demo / "grading" / "collect.csv").read_text()
+    assert "make grade took" in out
+    for student in expected:
+        page = demo / "feedback" / student / "classic_networks" / "classic_networks.html"
+        assert page.is_file()
+        assert "BEGIN HIDDEN" not in page.read_text()
+    assert (demo / "report" / "classic_networks.png").stat().st_size > 1000
