@@ -9,7 +9,8 @@ into the real gradebook (**one writer**), one submission at a time:
 
 1. the autograded notebook into ``build/autograded/<student>/<a>/`` (staged, then
    renamed into place),
-2. the scores into ``build/gradebook.db`` (one transaction),
+2. the scores into ``build/gradebook.db`` (nbgrader's API: the student and submission
+   rows, then the scores),
 3. one line into the ledger ``build/grading/ledger.jsonl`` (appended, flushed).
 
 A run that is interrupted (Ctrl-C, ``kill``) or crashes loses nothing already written,
@@ -121,6 +122,43 @@ def gradebook_template(root: Path, dest: Path) -> bytes:
     return dest.read_bytes()
 
 
+def assignment_fingerprint(root: Path, assignment: str, source_directory: str) -> str:
+    """A hash of everything that decides a grade besides the submission: the cells the
+    release stored in the gradebook (nbgrader puts the tests back from there, hidden
+    ones included), their points, the due date, the assignment's other files, and the
+    course's checks and reference solutions (which the tests call). Changing any of
+    these - by a new ``course release`` or a new ``course_utils`` - re-grades the class;
+    editing the source notebook without releasing it does not."""
+    from . import checks
+
+    parts = []
+    of_assignment = (
+        "JOIN notebook n ON {c}.notebook_id = n.id "
+        "JOIN assignment a ON n.assignment_id = a.id WHERE a.name = ?"
+    )
+    queries = [
+        "SELECT duedate FROM assignment WHERE name = ?",
+        "SELECT n.name, c.name, c.cell_type, c.locked, c.source FROM source_cell c "
+        + of_assignment.format(c="c")
+        + " ORDER BY n.name, c.name",
+        "SELECT n.name, b.name, g.max_score FROM grade_cells g JOIN base_cell b ON g.id = b.id "
+        + of_assignment.format(c="b")
+        + " ORDER BY n.name, b.name",
+    ]
+    with contextlib.closing(sqlite3.connect(root / BUILD / "gradebook.db")) as db:
+        for query in queries:
+            parts.append(repr(db.execute(query, (assignment,)).fetchall()).encode())
+    source = root / source_directory / assignment
+    for p in sorted(source.rglob("*")):
+        if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.parts:
+            parts += [str(p.relative_to(source)).encode(), p.read_bytes()]
+    package = Path(checks.__file__).parent
+    for p in [package / "checks.py", *sorted((package / "reference").glob("*.py"))]:
+        if p.is_file():
+            parts.append(p.read_bytes())
+    return _sha256(*parts)
+
+
 def make_task(
     root: Path, submission: Submission, template: bytes, source_directory: str, env: dict
 ) -> dict:
@@ -156,6 +194,7 @@ def thread_limits(threads: int) -> dict[str, str]:
 # --------------------------------------------------------------------------- one task
 _running: dict[int, bool] = {}  # pids of the nbgrader processes running here
 _running_lock = threading.Lock()
+_stopping = threading.Event()  # set by kill_running: no new nbgrader may start
 
 
 _EXCEPTION_LINE = re.compile(r"^\s*(?:[\w]+\.)*(\w*(?:Error|Exception|Exit|Interrupt)\w*): (.+)$")
@@ -175,6 +214,35 @@ def _last_error(log: str) -> str:
 
 
 def grade_submission(task: dict) -> dict:
+    """:func:`_grade_submission`, with any unexpected error turned into a failed result."""
+    try:
+        return _grade_submission(task)
+    except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
+        return failed_result(task, f"the grader itself failed: {type(exc).__name__}: {exc}")
+
+
+def failed_result(task: dict, reason: str) -> dict:
+    """The result of a task that produced nothing but a reason."""
+    a, s = task["assignment"], task["student"]
+    return {
+        "key": f"{a}/{s}",
+        "assignment": a,
+        "student": s,
+        "sha256": task["sha256"],
+        "timestamp": task.get("timestamp"),
+        "worker": "",
+        "ok": False,
+        "reason": reason,
+        "grades": {},
+        "comments": {},
+        "penalties": {},
+        "files": {},
+        "log": "",
+        "seconds": 0.0,
+    }
+
+
+def _grade_submission(task: dict) -> dict:
     """Run ``nbgrader autograde`` on one submission in a private temporary course.
 
     Runs wherever it is called: a thread of the local pool, or a Dask worker. Returns
@@ -212,6 +280,9 @@ def grade_submission(task: dict) -> dict:
         env.update(task.get("env") or {})
         argv = ["autograde", a, f"--student={s}", "--create", "--force"]
         returncode, log, timed_out = _run_nbgrader(course, argv, env, task["timeout_s"])
+        if returncode is None and not timed_out:  # the batch was stopped first
+            result["reason"] = log
+            returncode = 1
         result["log"] = log[-4000:]
         if timed_out:
             result["reason"] = f"timed out after {task['timeout_s']} s"
@@ -252,15 +323,27 @@ def _kill_tree(pid: int) -> None:
 def kill_running() -> int:
     """Kill every grading process of the local backend (and its kernel); how many."""
     with _running_lock:
+        _stopping.set()
         pids = list(_running)
     for pid in pids:
         _kill_tree(pid)
     return len(pids)
 
 
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent (the fork server) dies - which it
+    does when the ``course`` process is killed, even with ``kill -9``."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _nbgrader_child(course: str, argv: list[str], env: dict, log_path: str) -> None:
     """In a child forked from the fork server: ``nbgrader <argv>`` in ``course``, its
     output to ``log_path``. nbgrader was imported once, by the fork server."""
+    _die_with_parent()
     os.chdir(course)
     os.environ.clear()
     os.environ.update(env)
@@ -331,6 +414,8 @@ def _run_nbgrader(course: Path, argv: list[str], env: dict, timeout_s: float):
     Either way it is registered for :func:`kill_running` and killed with its kernel at
     the time limit."""
     log_path = course / "nbgrader.log"
+    if _stopping.is_set():
+        return None, "the batch was stopped before this submission started", False
     # the kernel's connection file and any temporary file of the notebook go inside the
     # task's folder: removed with it, even when the kernel is killed
     (course / "tmp").mkdir(exist_ok=True)
@@ -362,6 +447,9 @@ def _run_nbgrader(course: Path, argv: list[str], env: dict, timeout_s: float):
         exitcode = lambda: popen.returncode  # noqa: E731
     with _running_lock:
         _running[pid] = True
+        stopping = _stopping.is_set()
+    if stopping:  # started while the batch was being stopped: it goes at once
+        _kill_tree(pid)
     try:
         wait(timeout_s)
         timed_out = exitcode() is None
@@ -469,8 +557,13 @@ def write_result(root: Path, result: dict, source_sha256: str) -> dict:
     }
     ledger = root / LEDGER
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    with ledger.open("a") as fh:
-        fh.write(json.dumps(entry) + "\n")
+    with ledger.open("a+b") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell():  # a line cut short by a crash must not swallow this one
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                fh.write(b"\n")
+        fh.write((json.dumps(entry) + "\n").encode())
         fh.flush()
         os.fsync(fh.fileno())
     return entry
@@ -553,13 +646,14 @@ def _sigterm_interrupts():
 
 
 def _run_local(tasks: list[dict], jobs: int, on_result: Callable[[dict], None]) -> None:
+    _stopping.clear()  # a batch stopped earlier in this process does not stop this one
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     pending = {pool.submit(grade_submission, t) for t in tasks}
     try:
         while pending:
             done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
-                on_result(future.result())
+                on_result(future.result())  # grade_submission never raises
     except BaseException:
         for future in pending:
             future.cancel()
@@ -577,18 +671,20 @@ def _run_dask(tasks: list[dict], scheduler, on_result: Callable[[dict], None]) -
         raise GradingError("the dask backend needs the 'distributed' package") from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=30)
     try:
+        tasks_by_key = {
+            f"grade-{t['assignment']}-{t['student']}-{t['sha256'][:12]}": t for t in tasks
+        }
         futures = [
-            client.submit(
-                grade_submission,
-                t,
-                key=f"grade-{t['assignment']}-{t['student']}-{t['sha256'][:12]}",
-                pure=False,
-            )
-            for t in tasks
+            client.submit(grade_submission, t, key=key, pure=False)
+            for key, t in tasks_by_key.items()
         ]
         try:
             for future in as_completed(futures):
-                on_result(future.result())
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died (KilledWorker, ...)
+                    result = failed_result(tasks_by_key[future.key], f"on the cluster: {exc!r}")
+                on_result(result)
         except BaseException:
             client.cancel(futures)
             raise
@@ -604,6 +700,7 @@ class BatchReport:
 
     entries: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    skipped_failed: list[str] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -627,6 +724,11 @@ class BatchReport:
             f"{len(self.failed)} could not be graded; {len(self.skipped)} unchanged since "
             "the last run, skipped (--force grades them again)"
         )
+        if self.skipped_failed:
+            tail += (
+                f"; {len(self.skipped_failed)} of them could not be graded last time "
+                "(--retry-failed tries them again)"
+            )
         if self.interrupted:
             tail += "; INTERRUPTED - run the same command again to grade the rest"
         return "\n".join([*lines, tail]) if n else tail
@@ -642,13 +744,16 @@ def autograde_batch(
     source_directory: str = "notebooks",
     env: dict | None = None,
     threads_per_kernel: int | None = None,
+    retry_failed: bool = False,
     progress: bool = True,
     stream=None,
 ) -> BatchReport:
     """Grade every collected submission that is new or changed, ``jobs`` at a time.
 
     ``scheduler``: a Dask scheduler address or ``distributed.Client`` - the tasks go
-    there instead of to local processes. ``force`` re-grades everything. ``env`` is
+    there instead of to local processes. ``force`` re-grades everything; ``retry_failed`` the
+    submissions that could not be graded last time (a timeout under load, say), which are
+    otherwise skipped until they change. ``env`` is
     added to each grading process's environment. ``threads_per_kernel``: the threads
     TensorFlow may use in each notebook's kernel (default: the CPUs shared out among
     the jobs; 1 on a cluster, whose workers run one kernel per core) - kernels that
@@ -676,7 +781,7 @@ def autograde_batch(
         subs = [s for s in subs if s.student in set(students)]
     ledger = read_ledger(root)
     source_sha = {
-        a: _sha256((root / source_directory / a / f"{a}.ipynb").read_bytes())
+        a: assignment_fingerprint(root, a, source_directory)
         for a in {s.assignment for s in subs}
         if a in known
     }
@@ -696,10 +801,23 @@ def autograde_batch(
                 or (root / BUILD / "autograded" / sub.student / sub.assignment).is_dir()
             )
         )
-        if unchanged and not force:
+        if unchanged and entry["status"] != "graded" and retry_failed:
+            todo.append(sub)
+        elif unchanged and not force:
             report.skipped.append(sub.key)
+            if entry["status"] != "graded":
+                report.skipped_failed.append(sub.key)
         else:
             todo.append(sub)
+    # the longest first (its last grading time, else its size), so that the batch does
+    # not end with one long submission running alone while the other jobs sit idle
+    todo.sort(
+        key=lambda sub: (
+            ledger.get(sub.key, {}).get("seconds", 0.0),
+            sum(p.stat().st_size for p in sub.folder.glob("*.ipynb")),
+        ),
+        reverse=True,
+    )
 
     bar = Progress(len(todo), stream) if progress and todo else None
 
@@ -714,7 +832,11 @@ def autograde_batch(
             template = gradebook_template(root, Path(tmp) / "template.db")
         if threads_per_kernel is None:
             threads_per_kernel = 1 if scheduler else max(1, (os.cpu_count() or 1) // max(1, jobs))
-        task_env = {**thread_limits(threads_per_kernel), **(env or {})}
+        task_env = {
+            "COURSE_BUDGET": os.environ.get("COURSE_BUDGET", "quick"),
+            **thread_limits(threads_per_kernel),
+            **(env or {}),
+        }
         tasks = [make_task(root, s, template, source_directory, task_env) for s in todo]
         try:
             with _sigterm_interrupts():

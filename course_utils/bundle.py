@@ -465,19 +465,49 @@ def _inner(small: str, big: str) -> bool:
 
 
 # --------------------------------------------------------------------------- recording
-def record_expected(assignment: str, folder: Path, recorded_from: Path) -> Path:
+def public_keys(assignment: str, released: Path) -> tuple[set[str], tuple[str, ...]]:
+    """The check keys of ``assignment`` that student-side code asks for: ``(keys,
+    prefixes)``. Keys named in the released notebooks or in ``checks.py`` (where an
+    f-string like ``"a.case_{i}"`` gives the prefix ``"a.case_"``). A key only a hidden
+    test uses is not among them: its expected value would show the hidden test's case."""
+    from . import checks
+
+    texts = [Path(checks.__file__).read_text()]
+    for path in sorted(released.rglob("*.ipynb")):
+        texts += [
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+        ]
+    name = re.escape(assignment) + r"\.[A-Za-z0-9_]+"
+    keys, prefixes = set(), set()
+    for text in texts:
+        keys |= {m[1:-1] for m in re.findall(rf"[\"']{name}[\"']", text)}
+        prefixes |= {m[1:-1] for m in re.findall(rf"[\"']{name}\{{", text)}
+    return keys, tuple(sorted(prefixes))
+
+
+def record_expected(
+    assignment: str, folder: Path, recorded_from: Path, released: Path | None = None
+) -> Path:
     """Record the expected values of ``assignment``'s checks into ``folder``.
 
     Built models and computed values come from the live reference now; measured values
     (a training run, ``reference.MEASURED``) are copied from ``recorded_from`` (the
     repository's tracked file, re-measured by a slow test) with the versions that
-    measured them under ``measured_with``.
+    measured them under ``measured_with``. With ``released`` (the released notebooks'
+    folder), only the keys student-side code uses are recorded (:func:`public_keys`).
     """
     from . import checks, reference
 
     prefix = assignment + "."
-    live = sorted(k for k in {*reference.BUILDERS, *reference.VALUES} if k.startswith(prefix))
-    measured = sorted(k for k in reference.MEASURED if k.startswith(prefix))
+    wanted = public_keys(assignment, released) if released is not None else None
+
+    def public(key: str) -> bool:
+        return wanted is None or key in wanted[0] or key.startswith(wanted[1] or ("\0",))
+
+    live = sorted(
+        k for k in {*reference.BUILDERS, *reference.VALUES} if k.startswith(prefix) and public(k)
+    )
+    measured = sorted(k for k in reference.MEASURED if k.startswith(prefix) and public(k))
     path = checks.record(assignment, live, folder=folder)
     if measured:
         source = json.loads((recorded_from / f"{assignment}.json").read_text())
@@ -822,7 +852,9 @@ def make_bundle(
             skipped.append(f"other entries of {PACKAGE}/: {', '.join(others)}")
 
         for name in names:
-            record_expected(name, package / RECORDED, root / PACKAGE / RECORDED)
+            record_expected(
+                name, package / RECORDED, root / PACKAGE / RECORDED, staging / "notebooks" / name
+            )
         missing = _unrecorded_keys(staging / "notebooks", package / RECORDED, names)
         if missing:
             raise GradingError("the bundle would lack expected values:\n" + "\n".join(missing))

@@ -103,6 +103,7 @@ def _cmd_autograde(args) -> int:
             force=args.force,
             students=args.student or None,
             threads_per_kernel=args.threads_per_kernel,
+            retry_failed=args.retry_failed,
         )
     except Interrupted as stop:
         if stop.report is not None:
@@ -219,6 +220,11 @@ def _parser() -> argparse.ArgumentParser:
         help="threads TensorFlow may use in each notebook (default: CPUs / jobs; 1 on a cluster)",
     )
     p.add_argument("--force", action="store_true", help="grade everything again")
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="grade again the unchanged submissions that could not be graded last time",
+    )
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_autograde)
 

@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -88,6 +89,21 @@ class CollectReport:
         return "\n".join(lines)
 
 
+def _zip_time(info: zipfile.ZipInfo) -> dt.datetime:
+    """When a zip member was last changed, in UTC: the extended timestamp (extra field
+    0x5455, a Unix time) where the zip has one; else the DOS date and time, which are
+    the zipping machine's local time - read as UTC, so that the platform's own
+    timestamps, or --mapping, are the better source of deadlines there."""
+    extra = info.extra
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<HH", extra[:4])
+        body = extra[4 : 4 + size]
+        if kind == 0x5455 and size >= 5 and body[0] & 1:
+            return dt.datetime.fromtimestamp(struct.unpack("<l", body[1:5])[0], dt.UTC)
+        extra = extra[4 + size :]
+    return dt.datetime(*info.date_time, tzinfo=dt.UTC)
+
+
 def _entries(path: Path) -> Iterator[tuple[str, bytes, dt.datetime]]:
     """(path inside the export, content, modification time) of every file."""
     if path.is_dir():
@@ -100,8 +116,7 @@ def _entries(path: Path) -> Iterator[tuple[str, bytes, dt.datetime]]:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 if not info.is_dir():
-                    mtime = dt.datetime(*info.date_time, tzinfo=dt.UTC)
-                    yield info.filename, zf.read(info), mtime
+                    yield info.filename, zf.read(info), _zip_time(info)
     elif path.exists():
         raise GradingError(f"{path} is neither a folder nor a zip file")
     else:
@@ -133,7 +148,8 @@ def _identify(name: str, names: list[str], assignment, pattern, mapping) -> tupl
     Where the whole path does not give a known assignment and a plain student id, the
     path without its top folder is tried (a zipped folder of submissions)."""
     first = _identify_path(name, names, assignment, pattern, mapping)
-    if "/" in name and (first[1] not in names or not STUDENT_ID.fullmatch(first[0])):
+    misread = first[1] not in names or not STUDENT_ID.fullmatch(first[0]) or first[0] in names
+    if "/" in name and misread:
         second = _identify_path(name.split("/", 1)[1], names, assignment, pattern, mapping)
         if second[1] in names and STUDENT_ID.fullmatch(second[0]):
             return second
@@ -216,6 +232,9 @@ def collect(
         if reason:
             reject(reason)
             continue
+        if student in names:
+            reject(f"its path reads as student {student!r}, an assignment's name; give --pattern")
+            continue
         if not STUDENT_ID.fullmatch(student):
             reject(f"student id {student!r} is not a plain id (letters, digits, _.@+-)")
             continue
@@ -239,10 +258,27 @@ def collect(
             reject(f"none of {found}'s graded cells are in it: is this the {found} notebook?")
             continue
         key = (student, found)
+        clash = next(
+            (
+                k
+                for k in chosen
+                if k[1] == found and k[0] != student and k[0].lower() == student.lower()
+            ),
+            None,
+        )
+        if clash:  # one folder on a case-insensitive disk (macOS, Windows)
+            reject(f"student id {student!r} differs from {clash[0]!r} only in case; use --mapping")
+            continue
         if key in chosen:
             older, newer = sorted([chosen[key], (mtime, data, row)], key=lambda t: t[0])
             older[2].status = "rejected"
-            older[2].reason = f"an older copy; {newer[2].file} is newer and was kept"
+            if older[0] == newer[0]:
+                older[2].reason = (
+                    f"another copy with the same time as {newer[2].file}, which was kept "
+                    "(listed later); give --mapping to choose"
+                )
+            else:
+                older[2].reason = f"an older copy; {newer[2].file} is newer and was kept"
             chosen[key] = newer
         else:
             chosen[key] = (mtime, data, row)

@@ -47,8 +47,29 @@ def _num(x: float | None) -> str:
 
 
 # --------------------------------------------------------------------------- grades.csv
-def grade_table(course: Course) -> tuple[list[str], list[list[str]]]:
-    """The header and rows of ``grades.csv`` for ``course``."""
+def rejected_at_collect(root: Path) -> dict[tuple[str, str], str]:
+    """``{(assignment, student): reason}`` of the files ``course collect`` rejected last
+    (``build/grading/collect.csv``) where it could tell whose and which they were."""
+    path = root / BUILD / "grading" / "collect.csv"
+    found: dict[tuple[str, str], str] = {}
+    if path.is_file():
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                if (
+                    row.get("status") == "rejected"
+                    and row.get("student")
+                    and row.get("assignment")
+                ):
+                    found.setdefault((row["assignment"], row["student"]), row.get("reason", ""))
+    return found
+
+
+def grade_table(
+    course: Course, rejected: dict[tuple[str, str], str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of ``grades.csv`` for ``course``; ``rejected`` adds the
+    students whose only upload was rejected at collect (status says why)."""
+    rejected = {k: v for k, v in (rejected or {}).items() if k[0] in course.cells}
     names = sorted(course.cells)
     header = ["student_id"]
     for name in names:
@@ -57,13 +78,16 @@ def grade_table(course: Course) -> tuple[list[str], list[list[str]]]:
     header += ["total", "max_total", "status"]
     max_total = sum(course.max_scores[n] for n in names)
     rows = []
-    for student in course.students:
+    for student in sorted({*course.students, *(s for _, s in rejected)}):
         row, total, status = [student], 0.0, []
         for name in names:
             sub = course.submissions.get((name, student))
             if sub is None:
                 row += [""] * (len(course.cells[name]) + 1)
-                status.append(f"{name}: missing")
+                why = rejected.get((name, student))
+                status.append(
+                    f"{name}: rejected at collect ({why})" if why else f"{name}: missing"
+                )
             elif sub.status == "failed":
                 row += [""] * len(course.cells[name]) + [_num(sub.score)]
                 total += sub.score
@@ -83,14 +107,15 @@ def export_grades(root: str | Path, path: str | Path | None = None) -> Path:
 
     Columns: ``student_id``; per assignment (sorted) ``<a>:<grade_id>`` for each graded
     cell in notebook order, then ``<a>:total``; then ``total``, ``max_total``, ``status``.
-    A missing submission leaves its cells empty and says ``<a>: missing``; one the
+    A missing submission leaves its cells empty and says ``<a>: missing`` (or
+    ``<a>: rejected at collect (reason)`` when ``course collect`` refused it); one the
     grader could not grade leaves its cells empty, counts its ledger score (0) and says
     ``<a>: failed (reason)``. Totals are after nbgrader's late penalty, as
     ``nbgrader export`` computes them; ``max_total`` counts every assignment.
     """
     root = Path(root).resolve()
     target = Path(path) if path is not None else root / BUILD / "grades.csv"
-    header, rows = grade_table(read_course(root, details=False))
+    header, rows = grade_table(read_course(root, details=False), rejected_at_collect(root))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

@@ -114,13 +114,54 @@ def test_a_second_run_grades_only_what_is_new_or_changed(course):
     assert len(forced.entries) == 3
 
 
+def test_a_new_release_regrades_and_an_unreleased_edit_does_not(course):
+    """What decides a grade is what the release stored (nbgrader restores the tests from
+    the gradebook), not the source notebook as it is being edited."""
+    _submit(course, "alice", SOLVED)
+    batch.autograde_batch(course, progress=False)
+    source = course / "notebooks" / "fixture" / "fixture.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    tests = cell_by_grade_id(nb, "relu_tests")
+    tests.source = tests.source.replace("Z_hidden > 0", "Z_hidden >= 0")  # a hidden test fixed
+    nbformat.write(nb, source)
+    assert batch.autograde_batch(course, progress=False).entries == []  # not released yet
+    release(course, ["fixture"])
+    again = batch.autograde_batch(course, progress=False)
+    assert [e["key"] for e in again.entries] == ["fixture/alice"]
+
+
+def test_a_failed_submission_is_tried_again_only_when_asked(course):
+    _submit(course, "dave", "{not json")
+    batch.autograde_batch(course, progress=False)
+    second = batch.autograde_batch(course, progress=False)
+    assert second.entries == [] and second.skipped_failed == ["fixture/dave"]
+    assert "--retry-failed" in second.table()
+    third = batch.autograde_batch(course, retry_failed=True, progress=False)
+    assert [e["key"] for e in third.entries] == ["fixture/dave"]
+
+
 def test_progress_lines_say_what_was_graded_and_the_eta(course, capsys):
     _submit(course, "alice", SOLVED)
     _submit(course, "bob", _answer(WRONG))
     batch.autograde_batch(course, jobs=1)
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("[1/2] fixture/alice: 2/2 in ") and "ETA" in err[0]
-    assert err[1].startswith("[2/2] fixture/bob: 0/2 in ") and err[1].endswith("ETA 0 s")
+    assert len(err) == 2 and err[0].startswith("[1/2] ") and err[1].startswith("[2/2] ")
+    assert "ETA" in err[0] and err[1].endswith("ETA 0 s")
+    said = {line.split("] ", 1)[1].split(" in ")[0] for line in err}
+    assert said == {"fixture/alice: 2/2", "fixture/bob: 0/2"}
+
+
+def test_the_longest_submission_is_started_first(course):
+    _submit(course, "alice", _answer(WRONG))
+    _submit(course, "bob", _answer(WRONG + "\n" + "# a long answer\n" * 200))
+    report = batch.autograde_batch(course, jobs=1, progress=False)
+    assert [e["key"] for e in report.entries] == ["fixture/bob", "fixture/alice"]
+    # next time, by how long each took: make alice the slow one
+    _submit(course, "alice", _answer("import time\ntime.sleep(3)\n" + SOLVED_RELU))
+    _submit(course, "bob", _answer(SOLVED_RELU + "\n" + "# a long answer\n" * 200))
+    batch.autograde_batch(course, jobs=1, progress=False)
+    again = batch.autograde_batch(course, jobs=1, force=True, progress=False)
+    assert [e["key"] for e in again.entries] == ["fixture/alice", "fixture/bob"]
 
 
 def test_a_ledger_line_cut_short_by_a_crash_means_graded_again(course):
@@ -132,6 +173,9 @@ def test_a_ledger_line_cut_short_by_a_crash_means_graded_again(course):
     assert batch.read_ledger(course) == {}
     report = batch.autograde_batch(course, progress=False)
     assert [e["key"] for e in report.entries] == ["fixture/alice"]
+    # the new line starts on a line of its own, so it is read, and not graded a third time
+    assert list(batch.read_ledger(course)) == ["fixture/alice"]
+    assert batch.autograde_batch(course, progress=False).entries == []
 
 
 def _children_in(folder_prefix: str) -> list[int]:
@@ -158,12 +202,13 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.cli", "autograde", "--jobs", "1"],
+        [sys.executable, "-m", "course_utils.cli", "autograde", "--jobs", "2"],
         cwd=course,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a process group of its own, as in a terminal
     )
     deadline = time.monotonic() + 120
     while len(batch.read_ledger(course)) < 2:
@@ -172,7 +217,10 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
         time.sleep(0.5)
     time.sleep(3)  # c_slow's kernel is now running its sleep
     assert _children_in(str(tmp)), "c_slow is not being graded"
-    proc.send_signal(sig)
+    if sig == signal.SIGINT:  # Ctrl-C: the terminal signals the whole process group
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
     assert "interrupted; everything graded so far is saved" in err
@@ -190,15 +238,22 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
 SOLVED_RELU = "def relu(Z):\n    return np.maximum(Z, 0)\n"
 
 
-def test_the_same_batch_on_a_dask_cluster_of_worker_processes(course):
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon-workers", "forking-workers"])
+def test_the_same_batch_on_a_dask_cluster_of_worker_processes(course, daemon):
+    """Daemon workers (Dask's default) start `python -m nbgrader` for each submission;
+    workers allowed to start processes fork it from the fork server."""
+    import dask
     from distributed import Client, LocalCluster
 
     _submit(course, "alice", SOLVED)
     _submit(course, "bob", _answer(WRONG))
     _submit(course, "carol", "{not json")
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster:
+    with (
+        dask.config.set({"distributed.worker.daemon": daemon}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+    ):
         report = batch.autograde_batch(course, scheduler=cluster.scheduler_address, progress=False)
         with Client(cluster) as client:
             worker_pids = set(client.run(os.getpid).values())

@@ -314,3 +314,27 @@ def test_bundle_works_on_its_own_in_a_fresh_environment(built, tmp_path, monkeyp
     assert "Exercise 1 - conv_output_shape: conv_output_shape(" in error.evalue
     assert "Hint: n' = floor((n + 2p - f) / s) + 1" in error.evalue
     print(f"\nfresh environment and two runs: {time.perf_counter() - start:.1f} s")
+
+
+def test_a_key_only_hidden_tests_use_is_not_recorded_for_students(tmp_path):
+    """The expected value of a hidden check (its layer table and output) would show the
+    hidden test's case: the bundle records only the keys student-side code asks for."""
+    import json
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course_utils.bundle import public_keys, record_expected
+
+    released = tmp_path / "release"
+    released.mkdir()
+    nb = new_notebook(
+        cells=[new_code_cell('check_model(m, "inception.inception_module", "Ex 3")')]
+    )
+    nbformat.write(nb, released / "inception.ipynb")
+    keys, prefixes = public_keys("inception", released)
+    assert keys == {"inception.inception_module"} and prefixes == ()
+    path = record_expected("inception", tmp_path / "recorded", tmp_path, released)
+    recorded = set(json.loads(path.read_text())["values"])
+    assert recorded == {"inception.inception_module"}
+    assert "inception.inception_module_other" not in recorded  # a hidden test's key

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import FIXTURES
 from course_utils.cli import main
-from course_utils.collect import collect
+from course_utils.collect import STUDENT_ID, collect
 from course_utils.grading import GradingError, _write_config
 
 SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
@@ -162,13 +162,66 @@ def test_mapping_csv_and_pattern(course, tmp_path):
 
 
 def test_a_student_id_that_is_not_plain_is_refused(course, tmp_path):
-    export = _export(tmp_path / "export", {"../x/fixture.ipynb": SOLVED.read_text()})
-    export = _export(tmp_path / "export2", {"a b/fixture.ipynb": SOLVED.read_text()})
+    export = _export(tmp_path / "export", {"a b/fixture.ipynb": SOLVED.read_text()})
     (row,) = collect(course, export).rows
     assert row.status == "rejected" and "not a plain id" in row.reason
-    assert not (course / "build" / "submitted").exists() or not any(
-        (course / "build" / "submitted").iterdir()
+    assert not (course / "build" / "submitted").exists()
+
+
+def test_zip_member_names_never_reach_outside_build(course, tmp_path):
+    path = tmp_path / "evil.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("../../escape_fixture.ipynb", SOLVED.read_text())
+        zf.writestr("/abs/path/fixture.ipynb", SOLVED.read_text())
+        zf.writestr("../fixture.ipynb", SOLVED.read_text())
+    report = collect(course, path)
+    written = sorted(
+        str(p.relative_to(course)) for p in course.rglob("*.ipynb") if "notebooks" not in p.parts
     )
+    # whatever a member is called, a submission lands in build/submitted/<plain id>/
+    assert all(w.startswith("build/submitted/") for w in written), written
+    assert not (tmp_path / "escape_fixture.ipynb").exists()
+    assert len(report.rows) == 3
+    for row in report.rows:
+        assert row.status == "rejected" or STUDENT_ID.fullmatch(row.student), row
+
+
+def test_ids_that_differ_only_in_case_and_copies_with_the_same_time(course, tmp_path):
+    solved = SOLVED.read_text()
+    path = tmp_path / "export.zip"
+    when = (2026, 1, 1, 9, 0, 0)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("alice/fixture.ipynb", when), solved)
+        zf.writestr(zipfile.ZipInfo("Alice/fixture.ipynb", when), solved)
+        zf.writestr(zipfile.ZipInfo("bob_fixture.ipynb", when), solved)
+        zf.writestr(zipfile.ZipInfo("bob/fixture.ipynb", when), solved + " ")
+    rows = _by_file(collect(course, path))
+    assert (
+        "only in case" in rows["alice/fixture.ipynb"].reason + rows["Alice/fixture.ipynb"].reason
+    )
+    bob = [rows["bob_fixture.ipynb"], rows["bob/fixture.ipynb"]]
+    assert sorted(r.status for r in bob) == ["new", "rejected"]
+    assert any("the same time" in r.reason for r in bob)
+
+
+def test_a_path_that_reads_as_an_assignment_name_for_a_student_is_refused(course, tmp_path):
+    export = _export(tmp_path / "export", {"fixture/alice.ipynb": SOLVED.read_text()})
+    (row,) = collect(course, export, assignment="fixture").rows
+    assert row.status == "rejected" and "an assignment's name" in row.reason
+
+
+def test_a_zip_with_utc_timestamps_is_read_in_utc(course, tmp_path):
+    import struct
+
+    info = zipfile.ZipInfo("alice_fixture.ipynb", (2026, 1, 1, 23, 0, 0))  # local time
+    utc = 1767225600  # 2026-01-01 00:00:00 UTC
+    info.extra = struct.pack("<HHBl", 0x5455, 5, 1, utc)
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(info, SOLVED.read_text())
+    collect(course, path)
+    stamp = (_submitted(course, "alice").parent / "timestamp.txt").read_text()
+    assert stamp.startswith("2026-01-01 00:00:00")
 
 
 def test_course_collect_command(course, tmp_path, capsys):
