@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 
 from .grading import BUILD, GradingError, find_assignments
 
@@ -182,6 +183,8 @@ def _identify_path(
                 base = groups.get("file") or name.rsplit("/", 1)[-1]
                 hits = [n for n in names if n in base]
                 found = max(hits, key=len) if hits else ""
+            if not found and len(names) == 1:  # a course of one assignment
+                found = names[0]
             return groups["student"], found, ""
     how = "the --pattern" if pattern else "no known layout (see 'course collect --help')"
     return "", "", f"no student id in its name: it matches {how}; give --pattern or --mapping"
@@ -224,11 +227,11 @@ def collect(
         if IGNORED.search(name):
             reject("a system file, not a submission")
             continue
+        student, found, reason = _identify(name, names, assignment, pattern, table)
+        row.student, row.assignment = student, found  # recorded even when rejected
         if not name.endswith(".ipynb"):
             reject(f"not a notebook ({Path(name).suffix or 'no extension'}); submit the .ipynb")
             continue
-        student, found, reason = _identify(name, names, assignment, pattern, table)
-        row.student, row.assignment = student, found
         if reason:
             reject(reason)
             continue
@@ -248,8 +251,11 @@ def collect(
         try:
             nb = nbformat.reads(data.decode("utf-8"), as_version=4)
             nbformat.validate(nb)
+        except NotJSONError:
+            reject("cannot be read as a notebook: it is not JSON (an upload cut short?)")
+            continue
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            reject(f"cannot be read as a notebook: {str(exc).splitlines()[0][:200]}")
+            reject(f"cannot be read as a notebook: {' '.join(str(exc).split())[:200]}")
             continue
         except nbformat.ValidationError as exc:
             reject(f"not a valid notebook: {exc.message[:200]}")
