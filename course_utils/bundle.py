@@ -54,6 +54,7 @@ from .grading import (
     _significant,
     _unmarked_lines,
     find_assignments,
+    marked_or_not,
     release,
 )
 
@@ -104,17 +105,8 @@ def _code_of_cell(source: str) -> str:
 def _public_code(source: str) -> str:
     """A source cell's Python as students see it: solution and hidden-test blocks
     blanked (line numbers kept), magics too."""
-    inside, kept = False, []
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped in (SOLUTION_BEGIN, HIDDEN_BEGIN):
-            inside = True
-        elif stripped in (SOLUTION_END, HIDDEN_END):
-            inside = False
-            kept.append("")
-            continue
-        kept.append("" if inside else line)
-    return _code_of_cell("\n".join(kept))
+    public = ("" if marked else line for line, marked in marked_or_not(source))
+    return _code_of_cell("\n".join(public))
 
 
 def _imported_modules(tree: ast.AST, available: set[str]) -> set[str]:

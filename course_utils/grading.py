@@ -137,17 +137,25 @@ def _marked_lines(source: str, begin: str, end: str) -> list[str]:
     return found
 
 
-def _unmarked_lines(source: str) -> set[str]:
-    inside, found = False, set()
+def marked_or_not(source: str) -> list[tuple[str, bool]]:
+    """Each line of a cell with True where it is a solution or hidden-test marker or lies
+    between one's BEGIN and END (what students never see), False elsewhere."""
+    inside, lines = False, []
     for line in source.splitlines():
         stripped = line.strip()
         if stripped in (SOLUTION_BEGIN, HIDDEN_BEGIN):
             inside = True
+            lines.append((line, True))
         elif stripped in (SOLUTION_END, HIDDEN_END):
             inside = False
-        elif not inside:
-            found.add(stripped)
-    return found
+            lines.append((line, True))
+        else:
+            lines.append((line, inside))
+    return lines
+
+
+def _unmarked_lines(source: str) -> set[str]:
+    return {line.strip() for line, marked in marked_or_not(source) if not marked}
 
 
 def _significant(line: str) -> bool:

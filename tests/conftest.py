@@ -14,6 +14,20 @@ def fixture_notebook_path() -> Path:
     return FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
 
 
+def fixture_course(root: Path, released: bool = False) -> Path:
+    """A course directory at ``root`` whose only assignment is the fixture (no
+    TensorFlow: seconds to grade); ``released``: release it too (makes the gradebook)."""
+    import shutil
+
+    from course_utils.grading import release, write_config
+
+    shutil.copytree(FIXTURES / "notebooks" / "fixture", root / "notebooks" / "fixture")
+    write_config(root, "notebooks")
+    if released:
+        release(root, ["fixture"])
+    return root
+
+
 def cell_by_grade_id(nb, grade_id):
     """The cell of notebook ``nb`` whose nbgrader grade_id is ``grade_id``."""
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)

@@ -18,9 +18,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import FIXTURES, cell_by_grade_id
+from conftest import FIXTURES, cell_by_grade_id, fixture_course
 from course_utils import batch
-from course_utils.grading import _write_config, release
+from course_utils.grading import release
 
 pytestmark = pytest.mark.slow
 
@@ -29,11 +29,7 @@ SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
 
 @pytest.fixture
 def course(tmp_path):
-    root = tmp_path / "course"
-    shutil.copytree(FIXTURES / "notebooks" / "fixture", root / "notebooks" / "fixture")
-    _write_config(root, "notebooks")
-    release(root, ["fixture"])
-    return root
+    return fixture_course(tmp_path / "course", released=True)
 
 
 def _released(root):

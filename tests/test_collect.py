@@ -3,27 +3,23 @@ with its reason - never dropped silently."""
 
 import csv
 import os
-import shutil
 import zipfile
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import FIXTURES
+from conftest import FIXTURES, fixture_course
 from course_utils.cli import main
 from course_utils.collect import STUDENT_ID, collect
-from course_utils.grading import GradingError, _write_config
+from course_utils.grading import GradingError
 
 SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
 
 
 @pytest.fixture
 def course(tmp_path):
-    root = tmp_path / "course"
-    shutil.copytree(FIXTURES / "notebooks" / "fixture", root / "notebooks" / "fixture")
-    _write_config(root, "notebooks")
-    return root
+    return fixture_course(tmp_path / "course")
 
 
 def _export(folder, files):
