@@ -145,6 +145,14 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _which(p, assignments: bool = True, students: bool = False) -> None:
+    """The arguments that choose what a command works on: assignments, students."""
+    if assignments:
+        p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    if students:
+        p.add_argument("--student", action="append", help="only this student (repeatable)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
@@ -153,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("release", help="generate the student notebooks into build/release")
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    _which(p)
     p.add_argument(
         "--bundle",
         metavar="DIR",
@@ -201,7 +209,6 @@ def _parser() -> argparse.ArgumentParser:
         "last run, JOBS at a time (or on a Dask cluster), with a progress bar, then "
         "print the class table. Ctrl-C keeps everything already graded.",
     )
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument(
         "--jobs",
         "-j",
@@ -225,12 +232,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="grade again the unchanged submissions that could not be graded last time",
     )
-    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    _which(p, students=True)
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("feedback", help="write per-student HTML feedback (no hidden tests)")
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
-    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    _which(p, students=True)
     p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("export", help="write grades.csv, a column per exercise")
@@ -240,7 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report", help="score distribution per exercise (plot) and the most failed checks"
     )
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    _which(p)
     p.set_defaults(func=_cmd_report)
     return parser
 

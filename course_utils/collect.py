@@ -25,7 +25,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import struct
 import zipfile
@@ -36,7 +35,7 @@ from pathlib import Path
 import nbformat
 from nbformat.reader import NotJSONError
 
-from .grading import BUILD, GradingError, find_assignments
+from .grading import BUILD, GradingError, find_assignments, write_atomic
 
 # (name, pattern on the path inside the export); first match wins
 LAYOUTS = [
@@ -297,13 +296,8 @@ def collect(
             continue
         row.status = "updated" if target.exists() else "new"
         folder.mkdir(parents=True, exist_ok=True)
-        for dest, content in (
-            (target, data),
-            (folder / "timestamp.txt", mtime.strftime("%Y-%m-%d %H:%M:%S.%f UTC").encode()),
-        ):
-            part = dest.with_name(f".{dest.name}.part")
-            part.write_bytes(content)
-            os.replace(part, dest)
+        write_atomic(target, data)
+        write_atomic(folder / "timestamp.txt", mtime.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
 
     _write_csv(root / BUILD / "grading" / "collect.csv", report)
     return report
@@ -316,6 +310,4 @@ def _write_csv(path: Path, report: CollectReport) -> None:
     writer.writerow(["file", "student", "assignment", "status", "reason"])
     for r in report.rows:
         writer.writerow([r.file, r.student, r.assignment, r.status, r.reason])
-    part = path.with_name(f".{path.name}.part")
-    part.write_text(buffer.getvalue())
-    os.replace(part, path)
+    write_atomic(path, buffer.getvalue())

@@ -28,7 +28,6 @@ says ``failed``) gets a page that says so and why.
 from __future__ import annotations
 
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ import nbformat
 
 from .authoring import HIDDEN_BEGIN, HIDDEN_END
 from .batch import read_ledger
-from .grading import BUILD
+from .grading import BUILD, write_atomic
 
 STDOUT_MAX_LINES = 40
 STDOUT_MAX_CHARS = 4000
@@ -118,14 +117,6 @@ def points(x: float | None) -> str:
     if x is None:
         return "-"
     return format(round(float(x), 2), ".10g")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through ``path.part`` and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _strip_ansi(text: str) -> str:

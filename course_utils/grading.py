@@ -114,6 +114,25 @@ def configure(c, root: str | Path, source_directory: str = "notebooks") -> None:
     ]
 
 
+# --------------------------------------------------------------------------- files
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through ``.<name>.part`` and ``os.replace``: a reader
+    sees the old file or the whole new one, never half of it; nothing is left behind
+    when writing fails."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.part")
+    try:
+        if isinstance(data, bytes):
+            part.write_bytes(data)
+        else:
+            part.write_text(data, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
+
+
 # --------------------------------------------------------------------------- discovery
 def find_assignments(root: str | Path, source_directory: str = "notebooks") -> list[str]:
     """Names of the assignments under ``root/source_directory``: ``<a>/<a>.ipynb``."""

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .feedback import Course, points, read_course, write_atomic
-from .grading import BUILD
+from .feedback import Course, points, read_course
+from .grading import BUILD, write_atomic
 
 TOP_FAILING = 10
 NO_MESSAGE = "(no error; the cell did not earn full points)"
@@ -363,11 +362,9 @@ def plot_assignment(report: AssignmentReport, path: Path) -> Path:
     if float(top).is_integer():
         right.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle(report.assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    fig.savefig(tmp, format="png", dpi=100)
-    os.replace(tmp, path)
-    return path
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=100)
+    return write_atomic(path, image.getvalue())
 
 
 def class_report(
