@@ -21,6 +21,7 @@ STUDENT_LAB := --ServerApp.jpserver_extensions nbgrader.server_extensions.formgr
 .PHONY: help env lab author release test lint bench grade clean
 
 help:
+	@echo "make env      create .venv and install everything (the other targets do it too)"
 	@echo "make lab      open JupyterLab on your student copies (build/student/)"
 	@echo "make author   open JupyterLab on the source notebooks (solutions inside)"
 	@echo "make test     run the whole test suite (units, notebooks, grader round trips)"
