@@ -49,13 +49,25 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .grading import BUILD, GradingError, find_assignments, write_config
+from .restore import restore_file
+from .sandbox import Isolation, Limits, limits_for, probe, write_kernelspec
 
-NOTEBOOK_TIMEOUT_S = 3600  # one whole notebook; each cell also has its own limit
 LEDGER = f"{BUILD}/grading/ledger.jsonl"
+# the API modules of keras and tensorflow the grading kernel's guard keeps as they were
+# (course_utils.integrity), for assignments whose notebooks use them
+GUARD_KERAS = ",".join(
+    [
+        "keras",
+        *(f"keras.{m}" for m in ("layers", "models", "ops", "utils", "initializers", "random")),
+        *(f"keras.{m}" for m in ("backend", "activations", "losses", "optimizers", "metrics")),
+        "tensorflow",
+        "course_utils.reference",
+    ]
+)
 _STUDENT_TABLES = ("grade", "comment", "submitted_notebook", "submitted_assignment", "student")
 
 
@@ -160,17 +172,33 @@ def assignment_fingerprint(root: Path, assignment: str, source_directory: str) -
 
 
 def make_task(
-    root: Path, submission: Submission, template: bytes, source_directory: str, env: dict
+    root: Path,
+    submission: Submission,
+    template: bytes,
+    source_directory: str,
+    env: dict,
+    isolation: str = "auto",
+    limits: Limits | None = None,
 ) -> dict:
     """Everything one submission's grading needs, as bytes and strings."""
-    source = root / source_directory / submission.assignment
+    a = submission.assignment
+    source = root / source_directory / a
+    limits = limits or limits_for(source)
     extra = {
         str(p.relative_to(source)): p.read_bytes()
         for p in sorted(source.rglob("*"))
         if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.parts
     }
+    released = {
+        p.name: p.read_bytes() for p in sorted((root / BUILD / "release" / a).glob("*.ipynb"))
+    }
+    code = b"".join(p.read_bytes() for p in source.glob("*.ipynb"))
     notebooks = submission.notebooks()
     return {
+        "released": released,
+        "isolation": isolation,
+        "limits": asdict(limits),
+        "guard_modules": GUARD_KERAS if b"keras" in code or b"tensorflow" in code else "",
         "assignment": submission.assignment,
         "student": submission.student,
         "notebooks": notebooks,
@@ -179,7 +207,7 @@ def make_task(
         "source_files": extra,
         "source_directory": source_directory,
         "env": env,
-        "timeout_s": NOTEBOOK_TIMEOUT_S,
+        "timeout_s": limits.notebook_s,
         "sha256": _sha256(*notebooks.values()),
     }
 
@@ -238,6 +266,7 @@ def failed_result(task: dict, reason: str) -> dict:
         "penalties": {},
         "files": {},
         "log": "",
+        "notes": [],
         "seconds": 0.0,
     }
 
@@ -256,6 +285,7 @@ def _grade_submission(task: dict) -> dict:
     result["timestamp"] = task.get("timestamp")
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"  # where it ran
     result.update(ok=False, reason="", grades={}, comments={}, penalties={}, files={}, log="")
+    result["notes"] = []
     with tempfile.TemporaryDirectory(prefix=f"grade-{a}-") as tmp:
         course = Path(tmp)
         (course / BUILD).mkdir()
@@ -267,17 +297,20 @@ def _grade_submission(task: dict) -> dict:
             (source / rel).write_bytes(data)
         submitted = course / BUILD / "submitted" / s / a
         submitted.mkdir(parents=True)
-        for name, data in task["notebooks"].items():
+        notebooks, notes = _as_released(task["notebooks"], task.get("released") or {})
+        result["notes"] = notes
+        for name, data in notebooks.items():
             (submitted / name).write_bytes(data)
         if task.get("timestamp"):
             (submitted / "timestamp.txt").write_text(task["timestamp"])
-        write_config(course, task["source_directory"])
 
         env = dict(os.environ)
         env.setdefault("COURSE_BUDGET", "quick")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env.update(task.get("env") or {})
+        env.update(_sandboxed_kernel(course, a, s, task, env))
+        write_config(course, task["source_directory"], extra=_kernel_config(task, course))
         argv = ["autograde", a, f"--student={s}", "--create", "--force"]
         returncode, log, timed_out = _run_nbgrader(course, argv, env, task["timeout_s"])
         if returncode is None and not timed_out:  # the batch was stopped first
@@ -302,6 +335,89 @@ def _grade_submission(task: dict) -> dict:
                 result["ok"] = True
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+def _as_released(notebooks: dict[str, bytes], released: dict[str, bytes]):
+    """The submission's notebooks with the release's structure put back
+    (:mod:`course_utils.restore`), and what was put back. One notebook under another
+    name (``fixture (1).ipynb``) is graded as the released one."""
+    notes = []
+    notebooks = dict(notebooks)
+    missing = [n for n in released if n not in notebooks]
+    others = [n for n in notebooks if n not in released]
+    if len(missing) == 1 and len(others) == 1:
+        notes.append(f"submitted as {others[0]!r}: graded as {missing[0]!r}")
+        notebooks[missing[0]] = notebooks.pop(others[0])
+    for name, data in notebooks.items():
+        if name in released:
+            notebooks[name], changed = restore_file(data, released[name])
+            notes += [f"{name}: {n}" for n in changed]
+    return notebooks, notes
+
+
+_probed: dict[str, Isolation] = {}
+
+
+def isolation_here(mode: str) -> Isolation:
+    """:func:`course_utils.sandbox.probe` once per process (a Dask worker probes its own
+    machine)."""
+    if mode not in _probed:
+        _probed[mode] = probe(mode)
+    return _probed[mode]
+
+
+def _test_cell_hashes(course: Path, assignment: str) -> list[str]:
+    """sha256 of each test cell's source as nbgrader will run it (from the gradebook):
+    how the kernel's guard knows a test cell without being handed the hidden tests."""
+    from .integrity import cell_hash
+
+    with contextlib.closing(sqlite3.connect(course / BUILD / "gradebook.db")) as db:
+        rows = db.execute(
+            "SELECT source_cell.source FROM source_cell JOIN base_cell"
+            " ON base_cell.name = source_cell.name"
+            " AND base_cell.notebook_id = source_cell.notebook_id"
+            " JOIN notebook ON notebook.id = source_cell.notebook_id"
+            " JOIN assignment ON assignment.id = notebook.assignment_id"
+            " WHERE assignment.name = ? AND source_cell.cell_type = 'code'"
+            " AND base_cell.type = 'GradeCell'",
+            (assignment,),
+        ).fetchall()
+    return sorted({cell_hash(row[0]) for row in rows})
+
+
+def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> dict:
+    """Write the task's kernelspec (:mod:`course_utils.sandbox`): the environment
+    variables that make nbgrader start it."""
+    iso = isolation_here(task.get("isolation", "auto"))
+    limits = Limits(**task.get("limits", {}))
+    # nbgrader's temporary folder (see _run_nbgrader) holds the kernel's connection file
+    # and its Unix sockets: a short path (108 bytes at most), shared with the sandbox
+    ipc = course / "tmp"
+    ipc.mkdir(exist_ok=True)
+    kernel_env = {
+        **env,
+        "COURSE_TEST_CELLS": ",".join(_test_cell_hashes(course, a)),
+        "COURSE_GUARD_MODULES": task.get("guard_modules", ""),
+    }
+    workdir = course / BUILD / "autograded" / s / a
+    write_kernelspec(course / "jupyter", iso, limits, workdir, ipc, kernel_env)
+    return {
+        "JUPYTER_PATH": os.pathsep.join([str(course / "jupyter"), env.get("JUPYTER_PATH", "")]),
+        "JUPYTER_RUNTIME_DIR": str(ipc),
+        "COURSE_ISOLATED": "1" if iso.isolated else "",
+    }
+
+
+def _kernel_config(task: dict, course: Path) -> str:
+    """nbgrader settings of the task's private course: the cell limit; a cell that runs
+    out of time is interrupted (it scores 0, the next cells still run); with isolation,
+    the kernel is reached through Unix sockets (it has no network)."""
+    limits = Limits(**task.get("limits", {}))
+    lines = [f"c.Execute.timeout = {limits.cell_s}", "c.Execute.interrupt_on_timeout = True"]
+    if isolation_here(task.get("isolation", "auto")).isolated:
+        lines.append('c.KernelManager.transport = "ipc"')
+        lines.append(f"c.KernelManager.ip = {str(course / 'tmp' / 'kernel')!r}")
+    return "\n".join(lines)
 
 
 def _kill_tree(pid: int) -> None:
@@ -547,6 +663,7 @@ def write_result(root: Path, result: dict, source_sha256: str) -> dict:
         "key": result["key"],
         "status": "graded" if result["ok"] else "failed",
         "reason": result["reason"],
+        "notes": result.get("notes", []),
         "score": score,
         "max_score": max_score,
         "seconds": round(result["seconds"], 2),
@@ -703,6 +820,7 @@ class BatchReport:
     skipped_failed: list[str] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
+    isolation: str = ""  # what protected the kernels (sandbox.Isolation.describe)
 
     @property
     def failed(self) -> list[dict]:
@@ -747,6 +865,8 @@ def autograde_batch(
     retry_failed: bool = False,
     progress: bool = True,
     stream=None,
+    isolation: str = "auto",
+    limits: Limits | None = None,
 ) -> BatchReport:
     """Grade every collected submission that is new or changed, ``jobs`` at a time.
 
@@ -759,6 +879,12 @@ def autograde_batch(
     the jobs; 1 on a cluster, whose workers run one kernel per core) - kernels that
     each spread over every core slow each other down. Raises :class:`Interrupted`
     (after saving everything finished) when stopped by Ctrl-C or SIGTERM.
+
+    ``isolation``: "auto" (each kernel in the sandbox this machine can make, see
+    :mod:`course_utils.sandbox`; what is missing is in ``report.isolation``), "require"
+    (refuse to grade without bubblewrap) or "off" (trusted notebooks only). ``limits``:
+    what one kernel may use (:class:`course_utils.sandbox.Limits`); by default each
+    assignment's own (:func:`course_utils.sandbox.limits_for`).
     """
     root = Path(root).resolve()
     started = time.monotonic()
@@ -786,6 +912,11 @@ def autograde_batch(
         if a in known
     }
     report = BatchReport()
+    if scheduler is None:  # the workers of a cluster probe their own machine
+        try:
+            report.isolation = isolation_here(isolation).describe()
+        except RuntimeError as exc:
+            raise GradingError(str(exc)) from None
     todo = []
     for sub in subs:
         if sub.assignment not in known:
@@ -837,7 +968,10 @@ def autograde_batch(
             **thread_limits(threads_per_kernel),
             **(env or {}),
         }
-        tasks = [make_task(root, s, template, source_directory, task_env) for s in todo]
+        tasks = [
+            make_task(root, s, template, source_directory, task_env, isolation, limits)
+            for s in todo
+        ]
         try:
             with _sigterm_interrupts():
                 if scheduler is not None:

@@ -174,14 +174,25 @@ def record(assignment: str, keys: list[str], folder: Path = RECORDED) -> Path:
     return path
 
 
+_PLAIN = (int, float, str, bool, type(None))
+
+
 def _jsonable(value):
+    """``value`` as plain data - lists, dicts with string keys, and the exact types int,
+    float, str, bool and None - to compare with (or record as) an expected value.
+
+    Anything else becomes the string ``"<a Name object>"``, which equals no expected
+    value: an object whose ``__eq__`` says yes to everything (or an int subclass that
+    does) earns nothing, because the comparison never calls its code."""
     if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v) for v in list(value)]
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+        return {k if type(k) in _PLAIN else str(k): _jsonable(v) for k, v in dict(value).items()}
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return _jsonable(value.item())
+    if type(value) in _PLAIN:
+        return value
+    return f"<{_a(type(value).__name__)} object>"
 
 
 # --------------------------------------------------------------------------- models

@@ -20,6 +20,7 @@ What this module adds to nbgrader so far:
 - :class:`ForgiveStderr` - nbgrader gives 0 to a test cell with *any* stderr output, so
   a TensorFlow warning would zero a correct answer; this preprocessor decides a cell by
   its errors only and keeps the stderr text in the cell metadata for the instructor;
+- :class:`LimitOutputSize` - outputs capped by size (nbgrader caps lines only);
 - :func:`find_leaks` - proof that a release holds no solution line and no hidden test;
 - :func:`release` - generate, check for leaks, then publish atomically;
 - :func:`round_trip` - release an assignment, grade the solved notebook and the blank
@@ -40,9 +41,9 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .authoring import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, check_notebook
+from .sandbox import CELL_TIMEOUT_S
 
 BUILD = "build"
-CELL_TIMEOUT_S = 900  # one cell may train a network; nbgrader's 30 s default cannot
 COURSE_ID = "cnn-case-studies"
 
 
@@ -70,6 +71,38 @@ class ForgiveStderr(NbGraderPreprocessor):
         if removed:
             cell.outputs = kept
             cell.metadata.setdefault("course", {})["stderr"] = "".join(removed)
+        return cell, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cap what a graded notebook keeps of each output, by size: nbgrader's
+    ``LimitOutput`` counts lines, and 100 MB printed on one line, or a 50 MB image, would
+    otherwise land in the autograded notebook, the feedback and the instructor's disk.
+
+    A text output keeps its first ``max_chars`` characters and says how much was cut;
+    an image or other rich output over ``max_bytes`` is replaced by a line saying so.
+    """
+
+    max_chars = 100_000
+    max_bytes = 2_000_000
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        for out in cell.outputs:
+            text = out.get("text")
+            if isinstance(text, str) and len(text) > self.max_chars:
+                cut = len(text) - self.max_chars
+                out.text = text[: self.max_chars] + f"\n[... {cut:,} more characters cut]\n"
+            data = out.get("data")
+            if data:
+                size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in data.values())
+                if size > self.max_bytes:
+                    out.data = {
+                        "text/plain": f"[an output of {size:,} bytes ({', '.join(data)}) "
+                        f"was not kept: the grader keeps outputs up to {self.max_bytes:,}]"
+                    }
+                    out.metadata = {}
         return cell, resources
 
 
@@ -108,6 +141,7 @@ def configure(c, root: str | Path, source_directory: str = "notebooks") -> None:
         ClearMetadataPreprocessor,
         ForgiveStderr,  # after ClearMetadata, so the stderr it keeps in metadata stays
         LimitOutput,
+        LimitOutputSize,
         SaveAutoGrades,
         AssignLatePenalties,
         CheckCellMetadata,

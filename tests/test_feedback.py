@@ -17,9 +17,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_output
 
-from conftest import FIXTURES
+from conftest import FIXTURES, hidden_test_lines
 from course_utils import grading
-from course_utils.authoring import HIDDEN_BEGIN, HIDDEN_END
 from course_utils.feedback import (
     REDACTED,
     Answer,
@@ -91,23 +90,6 @@ def add_to_ledger(course, entries):
     with path.open("a") as fh:
         for key, entry in entries.items():
             fh.write(json.dumps({"key": key, **entry}) + "\n")
-
-
-def hidden_test_lines(source_dir):
-    """Every line of 8+ characters inside a hidden block of the source notebooks
-    (shorter ones, such as ``)``, occur anywhere)."""
-    lines = []
-    for path in sorted(source_dir.glob("*/*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if line.strip() == HIDDEN_BEGIN:
-                    inside = True
-                elif line.strip() == HIDDEN_END:
-                    inside = False
-                elif inside and len(line.strip()) >= 8:
-                    lines.append(line.strip())
-    return lines
 
 
 @pytest.fixture(scope="module")

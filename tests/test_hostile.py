@@ -1,0 +1,157 @@
+"""Hostile and broken submissions (tests/catalog/hostile.py) graded in ONE batch: each
+gets exactly its score and status, every one has its gradebook row and feedback page,
+the batch finishes, and no hidden test line reaches any page.
+
+Needs bubblewrap (the sandbox): CI installs it; elsewhere the test says how."""
+
+import ast
+import shutil
+import socket
+import sqlite3
+
+import nbformat
+import pytest
+from catalog import hostile
+
+from conftest import FIXTURES, REPO, hidden_test_lines
+from course_utils import grading
+from course_utils.batch import autograde_batch, read_ledger
+from course_utils.feedback import write_feedback
+from course_utils.sandbox import INSTALL_HINT, probe
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    iso = probe()
+    if not iso.isolated:
+        pytest.skip(f"the sandbox is not available here ({iso.describe()}); {INSTALL_HINT}")
+    root = tmp_path_factory.mktemp("hostile") / "course"
+    shutil.copytree(FIXTURES / "notebooks" / hostile.FT, root / "notebooks" / hostile.FT)
+    shutil.copytree(REPO / "notebooks" / hostile.CN, root / "notebooks" / hostile.CN)
+    grading.write_config(root, "notebooks")
+    grading.release(root, [hostile.FT, hostile.CN])
+    listener = socket.create_server(("127.0.0.1", 0))  # what h26 tries to reach
+    ctx = hostile.Context(
+        released={
+            a: nbformat.read(root / "build" / "release" / a / f"{a}.ipynb", 4)
+            for a in (hostile.FT, hostile.CN)
+        },
+        source={
+            a: nbformat.read(root / "notebooks" / a / f"{a}.ipynb", 4)
+            for a in (hostile.FT, hostile.CN)
+        },
+        root=root,
+        port=listener.getsockname()[1],
+    )
+    for student, assignment, build, _, _ in hostile.CASES:
+        made = build(ctx)
+        name, data = made if isinstance(made, tuple) else (f"{assignment}.ipynb", made)
+        folder = root / "build" / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+    with listener:
+        report = autograde_batch(root, jobs=2, progress=False)
+    write_feedback(root)
+    return root, report
+
+
+def test_every_case_gets_exactly_its_score_and_status(graded):
+    root, report = graded
+    ledger = read_ledger(root)
+    assert not report.interrupted
+    rows, wrong = ["| case | score | status | reason or notes |", "|---|---|---|---|"], []
+    for student, assignment, _, score, status in hostile.CASES:
+        entry = ledger[f"{assignment}/{student}"]
+        detail = entry["reason"] or "; ".join(entry.get("notes", []))
+        rows.append(
+            f"| {student} | {entry['score']:g}/{entry['max_score']:g} | {entry['status']} "
+            f"| {detail[:90]} |"
+        )
+        if (entry["score"], entry["status"]) != (score, status):
+            wrong.append(
+                f"{student}: {entry['score']:g} {entry['status']}, expected {score} {status}"
+            )
+    print("\n".join(rows))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_submission_has_its_gradebook_row_and_feedback(graded):
+    root, _ = graded
+    with sqlite3.connect(root / "build" / "gradebook.db") as db:
+        rows = set(
+            db.execute(
+                "SELECT student.id, assignment.name FROM submitted_assignment"
+                " JOIN student ON student.id = submitted_assignment.student_id"
+                " JOIN assignment ON assignment.id = submitted_assignment.assignment_id"
+            )
+        )
+    for student, assignment, *_ in hostile.CASES:
+        assert (student, assignment) in rows, student
+        page = root / "build" / "feedback" / student / assignment / f"{assignment}.html"
+        assert page.is_file(), page
+
+
+def test_no_hidden_test_line_reaches_feedback(graded):
+    root, _ = graded
+    hidden = hidden_test_lines(root / "notebooks")
+    assert any("HIDDEN_SENTINEL" in line for line in hidden)  # the fixture's are there
+    for page in (root / "build" / "feedback").rglob("*.html"):
+        text = page.read_text()
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page}: {leaked[:3]}"
+
+
+def test_attacks_left_the_gradebook_and_outputs_intact(graded):
+    root, _ = graded
+    assert b"PWNED" not in (root / "build" / "gradebook.db").read_bytes()
+    for student in ("h11-100mb-printed", "h12-huge-image"):
+        graded_nb = root / "build" / "autograded" / student / hostile.FT / f"{hostile.FT}.ipynb"
+        assert graded_nb.stat().st_size < 1_000_000, (student, graded_nb.stat().st_size)
+    ledger = read_ledger(root)
+    notes = " ".join(ledger[f"{hostile.FT}/h13-test-cell-deleted"]["notes"])
+    assert "'conv_params_tests' was deleted; put back" in notes
+    assert "graded as 'fixture_two.ipynb'" in " ".join(
+        ledger[f"{hostile.FT}/h19-wrong-file-name"]["notes"]
+    )
+
+
+def test_test_cells_import_what_they_use():
+    """A test cell takes no name from the notebook's import cells: it imports its checks
+    (and numpy, keras...) itself, so a submission that redefines ``check_model`` or
+    ``np`` above it cannot replace them."""
+    problems = []
+    for path in sorted((REPO / "notebooks").glob("*/*.ipynb")):
+        nb = nbformat.read(path, 4)
+        imported = set()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            code = "\n".join(
+                ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!"))
+            )
+            tree = ast.parse(code)
+            if meta.get("grade") and not meta.get("solution"):
+                own = {
+                    a.asname or a.name.split(".")[0]
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Import | ast.ImportFrom)
+                    for a in node.names
+                }
+                used = {
+                    n.id
+                    for n in ast.walk(tree)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                }
+                for name in sorted((used & imported) - own):
+                    problems.append(f"{path.name} {meta['grade_id']}: {name}")
+            else:
+                imported |= {
+                    a.asname or a.name.split(".")[0]
+                    for node in tree.body
+                    if isinstance(node, ast.Import | ast.ImportFrom)
+                    for a in node.names
+                }
+    assert not problems, problems
