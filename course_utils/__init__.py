@@ -10,6 +10,9 @@ Every assignment notebook imports from this package. One module per idea:
 - ``checks``    what test cells call: model and value checks that say what is wrong
 - ``reference`` instructor-only reference solutions (never in a student bundle)
 - ``grading``   the instructor's ``course`` command (release, and later the rest)
+- ``sandbox``   the grading kernel's sandbox (bubblewrap, limits, its own user)
+- ``integrity`` the grading kernel's guard: what a cell changes in the checks is undone
+- ``restore``   the released notebook's structure put back into a submission
 - ``authoring`` checks on source notebooks (nbgrader metadata, stored outputs)
 
 Importing the package quiets TensorFlow's C++ start-up logging, so that its noise does

@@ -321,6 +321,11 @@ def _grade_submission(task: dict) -> dict:
             result["reason"] = f"timed out after {task['timeout_s']} s"
         elif returncode != 0:
             result["reason"] = _last_error(log)
+            if result["reason"].startswith("DeadKernelError"):
+                result["reason"] += (
+                    " - the notebook stopped its own kernel (os._exit, a signal) or "
+                    "crashed it; nbgrader grades nothing of a notebook whose kernel dies"
+                )
         graded = course / BUILD / "autograded" / s / a
         if not result["reason"]:
             if not any(graded.glob("*.ipynb")):
@@ -388,6 +393,8 @@ def _test_cell_hashes(course: Path, assignment: str) -> list[str]:
 def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> dict:
     """Write the task's kernelspec (:mod:`course_utils.sandbox`): the environment
     variables that make nbgrader start it."""
+    if task.get("isolation", "auto") == "off":  # trusted notebooks: nbgrader's own kernel
+        return {}
     iso = isolation_here(task.get("isolation", "auto"))
     limits = Limits(**task.get("limits", {}))
     # nbgrader's temporary folder (see _run_nbgrader) holds the kernel's connection file

@@ -89,11 +89,19 @@ def _cmd_collect(args) -> int:
 
 
 def _cmd_autograde(args) -> int:
-    from .batch import Interrupted, autograde_batch
+    from .batch import Interrupted, autograde_batch, isolation_here
 
     root = _repo_root()
     if not (root / BUILD / "gradebook.db").is_file():
         release(root, args.assignments or None)  # the gradebook is made by the release
+    if args.scheduler:
+        print("isolation: as each worker's machine allows (--isolation applies there)")
+    else:
+        try:
+            print(isolation_here(args.isolation).describe(), file=sys.stderr)
+        except RuntimeError as exc:
+            print(f"course autograde: {exc}", file=sys.stderr)
+            return 2
     try:
         report = autograde_batch(
             root,
@@ -104,6 +112,7 @@ def _cmd_autograde(args) -> int:
             students=args.student or None,
             threads_per_kernel=args.threads_per_kernel,
             retry_failed=args.retry_failed,
+            isolation=args.isolation,
         )
     except Interrupted as stop:
         if stop.report is not None:
@@ -227,6 +236,14 @@ def _parser() -> argparse.ArgumentParser:
         help="threads TensorFlow may use in each notebook (default: CPUs / jobs; 1 on a cluster)",
     )
     p.add_argument("--force", action="store_true", help="grade everything again")
+    p.add_argument(
+        "--isolation",
+        choices=("auto", "require", "off"),
+        default="auto",
+        help="each notebook's kernel in a sandbox: as much as this machine can do (auto, "
+        "the default: it says what is missing), only fully (require: refuse without "
+        "bubblewrap), or none (off: trusted notebooks only)",
+    )
     p.add_argument(
         "--retry-failed",
         action="store_true",

@@ -96,6 +96,7 @@ class Submission:
     when: str = ""  # "graded <time>" or "submitted <time>"
     note: str = ""  # e.g. "no autograded notebook found"
     penalty: float = 0.0  # nbgrader's late penalty, already taken off ``score``
+    put_back: list[str] = field(default_factory=list)  # what the grader restored first
 
 
 @dataclass
@@ -303,6 +304,8 @@ def read_course(
                     root, course, sub, entry, hidden[name], details
                 )
 
+    for (name, student), sub in course.submissions.items():
+        sub.put_back = [str(n) for n in (ledger.get(f"{name}/{student}") or {}).get("notes", [])]
     # a failed page must not quote a hidden test either (a reason may hold a log)
     for (name, _), sub in course.submissions.items():
         if sub.status == "failed":
@@ -475,6 +478,12 @@ def render_submission(sub: Submission) -> str:
         f'<p class="total" data-score="{_e(sub.score)}" data-max-score="{_e(sub.max_score)}">'
         f"Score: <strong>{points(sub.score)}</strong> / {points(sub.max_score)}</p>",
     ]
+    if sub.put_back:
+        head.append(
+            "<p>Before grading, the released notebook's structure was put back:</p><ul>"
+            + "".join(f"<li>{_e(n)}</li>" for n in sub.put_back)
+            + "</ul>"
+        )
     if sub.status == "failed":
         body = head + [
             '<div class="notice"><p><strong>This submission could not be graded.</strong></p>'

@@ -5,6 +5,7 @@ the batch finishes, and no hidden test line reaches any page.
 Needs bubblewrap (the sandbox): CI installs it; elsewhere the test says how."""
 
 import ast
+import os
 import shutil
 import socket
 import sqlite3
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.slow
 def graded(tmp_path_factory):
     iso = probe()
     if not iso.isolated:
+        if os.environ.get("COURSE_REQUIRE_SANDBOX"):
+            pytest.fail(f"COURSE_REQUIRE_SANDBOX is set, but {iso.describe()}")
         pytest.skip(f"the sandbox is not available here ({iso.describe()}); {INSTALL_HINT}")
     root = tmp_path_factory.mktemp("hostile") / "course"
     shutil.copytree(FIXTURES / "notebooks" / hostile.FT, root / "notebooks" / hostile.FT)
@@ -112,6 +115,11 @@ def test_attacks_left_the_gradebook_and_outputs_intact(graded):
     ledger = read_ledger(root)
     notes = " ".join(ledger[f"{hostile.FT}/h13-test-cell-deleted"]["notes"])
     assert "'conv_params_tests' was deleted; put back" in notes
+    page = root / "build" / "feedback" / "h13-test-cell-deleted" / hostile.FT
+    assert (
+        "conv_params_tests&#x27; was deleted; put back"
+        in (page / f"{hostile.FT}.html").read_text()
+    )
     assert "graded as 'fixture_two.ipynb'" in " ".join(
         ledger[f"{hostile.FT}/h19-wrong-file-name"]["notes"]
     )
