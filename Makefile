@@ -18,13 +18,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The student view has no use for the instructor's formgrader.
 STUDENT_LAB := --ServerApp.jpserver_extensions nbgrader.server_extensions.formgrader=False
 
-.PHONY: help env lab author release test lint bench grade clean
+.PHONY: help env lab author release test browser lint bench grade clean
 
 help:
 	@echo "make env      create .venv and install everything (the other targets do it too)"
 	@echo "make lab      open JupyterLab on your student copies (build/student/)"
 	@echo "make author   open JupyterLab on the source notebooks (solutions inside)"
 	@echo "make test     run the whole test suite (units, notebooks, grader round trips)"
+	@echo "make browser  only the browser tests (JupyterLab, Validate, formgrader in Chromium)"
 	@echo "make release  generate the student notebooks into build/release/"
 	@echo "make lint     ruff check + format check, notebooks included"
 	@echo "make grade    the grading flow on example submissions, in build/demo/"
@@ -63,6 +64,10 @@ author: $(STAMP)
 
 test: $(STAMP)
 	COURSE_BUDGET=quick $(PY) -m pytest --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+
+# the browser suite alone; screenshots of every step in build/browser/
+browser: $(STAMP)
+	COURSE_BUDGET=quick $(PY) -m pytest tests/test_browser.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -57,6 +57,7 @@ from .grading import (
     marked_or_not,
     release,
 )
+from .sandbox import CELL_TIMEOUT_S
 
 PACKAGE = "course_utils"
 REFERENCE = "reference"
@@ -689,6 +690,16 @@ __pycache__/
 .ipynb_checkpoints/
 """
 
+# nbgrader's Validate button runs the whole notebook with the settings of the folder
+# JupyterLab was started from: its default, 30 s per cell, is too short for a training
+# cell on a laptop
+NBGRADER_CONFIG = f"""\
+# Settings of nbgrader's Validate button (it re-runs the whole notebook).
+c = get_config()  # noqa: F821
+c.Execute.timeout = {CELL_TIMEOUT_S}  # seconds per cell: training takes minutes
+c.Execute.startup_timeout = 120
+"""
+
 MAKEFILE = """\
 # make lab: create .venv, install the course's packages, open JupyterLab on notebooks/.
 PYTHON ?= python3
@@ -861,6 +872,7 @@ def make_bundle(
         )
         (staging / ".gitignore").write_text(GITIGNORE)
         (staging / "Makefile").write_text(MAKEFILE)
+        (staging / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
 
         leaks, allowed = search_bundle(staging, find_solution_lines(root))
         if leaks:

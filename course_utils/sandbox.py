@@ -205,8 +205,8 @@ def probe(mode: str = "auto") -> Isolation:
                 iso.bwrap = bwrap
     if iso.bwrap and not iso.as_root:
         iso.missing.append(
-            "user: the kernel runs as you (not root, so no other user to switch to), and "
-            "its process limit counts your own processes too"
+            "user: the kernel runs as you (not root, so no other user to switch to); its "
+            "process limit is set that far above what your own processes use now"
         )
     if not posix:
         iso.missing.append("limits: no setrlimit on Windows")
@@ -229,6 +229,19 @@ def _namespaces(as_root: bool) -> list[str]:
             "--unshare-cgroup-try",
         ]
     return ["--unshare-all"]
+
+
+def _tasks_of_this_user() -> int:
+    """Processes and threads this user runs now: RLIMIT_NPROC counts them all, so a
+    kernel that keeps the user's uid gets its limit on top of them."""
+    import psutil
+
+    uid, count = os.getuid(), 0
+    for proc in psutil.process_iter(["uids", "num_threads"]):
+        uids = proc.info.get("uids")
+        if uids is not None and uids.real == uid:
+            count += proc.info.get("num_threads") or 1
+    return count
 
 
 _uids = itertools.count()
@@ -306,8 +319,11 @@ def kernel_argv(
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     if guard:
         kernel.append("--IPKernelApp.extensions=course_utils.integrity")
+    rlimits = limits.rlimits()
+    if not (iso.as_root and iso.bwrap):  # the kernel keeps this user: count on top of its
+        rlimits["RLIMIT_NPROC"] += _tasks_of_this_user()  # processes and threads so far
     launcher = [sys.executable, "-m", "course_utils.sandbox", "exec"]
-    launcher += ["--limits", json.dumps(limits.rlimits())]
+    launcher += ["--limits", json.dumps(rlimits)]
     if iso.limits is False:
         launcher = []
     elif iso.as_root and iso.bwrap:

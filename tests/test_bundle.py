@@ -190,6 +190,8 @@ def test_bundle_holds_what_students_need_and_no_solution(built, secret):
     assert (dest / "data" / "synthetic" / "SHA256SUMS").is_file()
     for name in ("README.md", "pyproject.toml", "environment.yml", ".gitignore", "Makefile"):
         assert (dest / name).is_file()
+    # Validate (run from the bundle's root by `make lab`) gives a training cell minutes
+    assert "c.Execute.timeout = 900" in (dest / "nbgrader_config.py").read_text()
     assert built.files == sum(1 for p in dest.rglob("*") if p.is_file())
     # the search for solution code over the real bundle: nothing but the reviewed lines
     leaks, allowed = bundle.search_bundle(dest, secret)

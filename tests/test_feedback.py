@@ -182,7 +182,7 @@ def test_a_submission_the_grader_could_not_grade_gets_a_page_saying_why(course, 
         f"{A}/wrong": {
             "status": "failed",
             "reason": "killed after 900 s <b>timeout</b>\n"
-            "    HIDDEN_SENTINEL_PARAMS = conv_params(3, 64, 128)",
+            "    HIDDEN_SENTINEL_PARAMS = operator.index(conv_params(3, 64, 128))",
             "score": 0.0,
             "max_score": 3.0,
             "graded_at": "2026-11-26T10:00:00",
