@@ -251,11 +251,16 @@ def run_student_flow(browser, lab: Lab, path: Path, name: str, typed: tuple[str,
         timeout=RUN_TIMEOUT_MS,
         polling=500,
     )
+    before = (lab.root / path).stat().st_mtime_ns
     p.keyboard.press("Control+s")
-    p.wait_for_function(
-        "() => !document.querySelector('.jp-mod-current .jp-mod-dirty')", timeout=60_000
-    )
-    page.shot("ran-all")
+    deadline = time.monotonic() + 60
+    while (lab.root / path).stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.shot("ran-all")  # the end of the notebook, as the student sees it after Run All
+    if typed is not None:  # and the check after the typed answer, with its message
+        cells = p.locator(f"{PANEL} .jp-Notebook .jp-Cell")
+        cells.nth(index + 1).scroll_into_view_if_needed()
+        page.shot("first-check")
     saved = nbformat.read(lab.root / path, 4)
     try:
         _ran_without_error(saved, path)
