@@ -401,7 +401,7 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
 
     course_cli = Path(sys.executable).parent / "course"
     zip_path = REPO / "examples" / "submissions" / "classic_networks.zip"
-    for argv in (["collect", str(zip_path)], ["autograde", "--jobs", "2"]):
+    for argv in (["collect", str(zip_path)], ["autograde", "--jobs", "2"], ["feedback"]):
         done = subprocess.run([str(course_cli), *argv], cwd=course, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
     lab = Lab(course, tmp_path / "settings", tmp_path / "lab.log", student=False, cwd=course)
@@ -423,3 +423,22 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
         page.close()
     finally:
         lab.close()
+    # the feedback page a student gets back (course feedback): a page of the course's own
+    student, score = next(iter(scores.items()))
+    html = (
+        course / "build" / "feedback" / str(student) / "classic_networks" / "classic_networks.html"
+    )
+    page = Page(browser, "feedback", "file://")
+    page.page.goto(html.as_uri())
+    assert f"{score:g} / 8" in page.page.inner_text(".total")
+    page.shot("student-page")
+    page.close()
+
+
+def test_a_console_error_fails_the_page(browser, student_lab):
+    """The console check itself: an error logged by a page of the course fails."""
+    page = Page(browser, "console", student_lab.url)
+    page.page.goto(f"{student_lab.url}/api/status")
+    page.page.evaluate("console.error('a deliberate console error')")
+    with pytest.raises(AssertionError, match="a deliberate console error"):
+        page.close()
