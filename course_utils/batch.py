@@ -41,6 +41,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -64,7 +65,7 @@ GUARD_KERAS = ",".join(
         "keras",
         *(f"keras.{m}" for m in ("layers", "models", "ops", "utils", "initializers", "random")),
         *(f"keras.{m}" for m in ("backend", "activations", "losses", "optimizers", "metrics")),
-        "tensorflow",
+        # not tensorflow: its lazy loaders (tf.keras...) replace themselves on first use
         "course_utils.reference",
     ]
 )
@@ -332,14 +333,28 @@ def _grade_submission(task: dict) -> dict:
                 result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
             else:
                 _read_scores(course, a, s, result)
-                result["files"] = {
-                    str(p.relative_to(graded)): p.read_bytes()
-                    for p in sorted(graded.rglob("*"))
-                    if p.is_file()
-                }
+                result["files"] = _collected(graded)
                 result["ok"] = True
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+MAX_RESULT_BYTES = 200 * 1024 * 1024  # an autograded folder larger than this is cut
+
+
+def _collected(graded: Path) -> dict[str, bytes]:
+    """The autograded folder's regular files (relative path -> bytes): never a symbolic
+    link (it could point anywhere on the grader's machine), at most MAX_RESULT_BYTES."""
+    files, total = {}, 0
+    for p in sorted(graded.rglob("*")):
+        if p.is_symlink() or not stat.S_ISREG(p.lstat().st_mode):
+            continue
+        size = p.lstat().st_size
+        if total + size > MAX_RESULT_BYTES:
+            continue
+        files[str(p.relative_to(graded))] = p.read_bytes()
+        total += size
+    return files
 
 
 def _as_released(notebooks: dict[str, bytes], released: dict[str, bytes]):
@@ -407,7 +422,17 @@ def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> di
         "COURSE_GUARD_MODULES": task.get("guard_modules", ""),
     }
     workdir = course / BUILD / "autograded" / s / a
-    write_kernelspec(course / "jupyter", iso, limits, workdir, ipc, kernel_env)
+    # what the kernel sees at its working folder: the assignment's files, not nbgrader's
+    # folder (which holds the notebook with its hidden tests put back)
+    scratch, tmp = course / "work", course / "kernel-tmp"
+    for rel, data in task["source_files"].items():
+        (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / rel).write_bytes(data)
+    scratch.mkdir(exist_ok=True)
+    tmp.mkdir()
+    write_kernelspec(
+        course / "jupyter", iso, limits, workdir, ipc, kernel_env, scratch=scratch, tmp=tmp
+    )
     return {
         "JUPYTER_PATH": os.pathsep.join([str(course / "jupyter"), env.get("JUPYTER_PATH", "")]),
         "JUPYTER_RUNTIME_DIR": str(ipc),
@@ -421,6 +446,8 @@ def _kernel_config(task: dict, course: Path) -> str:
     the kernel is reached through Unix sockets (it has no network)."""
     limits = Limits(**task.get("limits", {}))
     lines = [f"c.Execute.timeout = {limits.cell_s}", "c.Execute.interrupt_on_timeout = True"]
+    if task.get("isolation", "auto") != "off":  # our kernelspec, whatever the notebook names
+        lines.append('c.Execute.kernel_name = "python3"')
     if isolation_here(task.get("isolation", "auto")).isolated:
         lines.append('c.KernelManager.transport = "ipc"')
         lines.append(f"c.KernelManager.ip = {str(course / 'tmp' / 'kernel')!r}")

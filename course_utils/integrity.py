@@ -12,9 +12,11 @@ it records, before any student code runs:
   classes they define, and (``COURSE_GUARD_MODULES``, when the assignment uses them) of
   the API modules of keras and tensorflow (``keras``, ``keras.layers``, ``keras.ops``...:
   not their inner modules, whose state changes as they run);
-- IPython's state: input and AST transformers, custom exception handler, event
-  callbacks, ``sys.excepthook``/``displayhook``, and the methods of the shell and kernel
-  classes.
+- the code of every function in those modules and classes (``f.__code__ = ...``);
+- IPython's state: input and AST transformers, custom exception handler,
+  ``sys.excepthook``/``displayhook``, and the methods of the shell and kernel classes.
+  (Event callbacks are left alone: matplotlib registers its own on first use; a
+  callback that changes the checks is caught by the check above.)
 
 All of it is put back **after every cell** (a patch never reaches the next cell) and
 **before every test cell** (recognised by the sha256 of its source, which the grader
@@ -35,6 +37,7 @@ import hashlib
 import importlib
 import os
 import sys
+import types
 
 _PACKAGES = ("numpy", "course_utils")
 _SHELL_STATE = (
@@ -82,7 +85,6 @@ class Guard:
         }
         self.shell_lists = {name: list(getattr(shell, name)) for name in _SHELL_STATE}
         self.custom = (shell.custom_exceptions, shell.CustomTB)
-        self.callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
         self.sys_hooks = {k: getattr(sys, k) for k in ("excepthook", "displayhook")}
         self.instance_keys = set(vars(shell))
         kernel = getattr(shell, "kernel", None)
@@ -94,6 +96,13 @@ class Guard:
                 for cls in type(obj).__mro__:
                     if cls is not object:
                         self.classes.setdefault(cls, dict(vars(cls)))
+        # the code inside each function (``f.__code__ = ...`` keeps the object the same)
+        self.functions = {}
+        for attrs in [a for _, a in self.modules.values()] + list(self.classes.values()):
+            for value in attrs.values():
+                fn = getattr(value, "__func__", value)  # classmethod, staticmethod
+                if isinstance(fn, types.FunctionType):
+                    self.functions[id(fn)] = (fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__)
 
     def _record_modules(self) -> None:
         names = [m for m in list(sys.modules) if _owned(m, self.packages)]
@@ -114,11 +123,10 @@ class Guard:
     def restore(self) -> list[str]:
         """Put everything back; return what had been changed (empty: nothing)."""
         changed = []
-        for name, module in list(sys.modules.items()):
-            if name in self.modules:
-                if module is not self.modules[name][0]:
-                    sys.modules[name] = self.modules[name][0]
-                    changed.append(f"sys.modules[{name!r}]")
+        for name, (module, _) in self.modules.items():
+            if name != "builtins" and sys.modules.get(name) is not module:
+                sys.modules[name] = module  # replaced, or deleted to be imported anew
+                changed.append(f"sys.modules[{name!r}]")
         for name, (module, attrs) in self.modules.items():
             current = vars(module)
             for key, value in attrs.items():
@@ -133,19 +141,29 @@ class Guard:
                 changed.append(f"{name}.{key}[...]")
         for cls, attrs in self.classes.items():
             current = vars(cls)
-            for key in [k for k in current if k not in attrs]:
+            # Python adds some dunders itself (``__annotations__`` on first reading):
+            # only a new method counts
+            for key in [k for k in current if k not in attrs and _kept(k, current[k])]:
                 try:
                     delattr(cls, key)
                     changed.append(f"{cls.__qualname__}.{key}")
                 except (AttributeError, TypeError):
                     pass
             for key, value in attrs.items():
-                if current.get(key, _MISSING) is not value and key != "__dict__":
+                if current.get(key, _MISSING) is not value and _kept(key, value):
                     try:
                         setattr(cls, key, value)
                         changed.append(f"{cls.__qualname__}.{key}")
                     except (AttributeError, TypeError):
                         pass
+        for fn, code, defaults, kwdefaults in self.functions.values():
+            if (
+                fn.__code__ is not code
+                or fn.__defaults__ is not defaults
+                or fn.__kwdefaults__ is not kwdefaults
+            ):
+                fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
+                changed.append(f"{fn.__module__}.{fn.__qualname__}.__code__")
         shell = self.shell
         for name, items in self.shell_lists.items():
             current = getattr(shell, name)
@@ -155,10 +173,6 @@ class Guard:
         if (shell.custom_exceptions, shell.CustomTB) != self.custom:
             shell.custom_exceptions, shell.CustomTB = self.custom
             changed.append("shell.set_custom_exc")
-        for event, funcs in self.callbacks.items():
-            if shell.events.callbacks.get(event) != funcs:
-                shell.events.callbacks[event] = list(funcs)
-                changed.append(f"events[{event!r}]")
         for key, value in self.sys_hooks.items():
             if getattr(sys, key) is not value:
                 setattr(sys, key, value)
@@ -202,6 +216,14 @@ class Guard:
 _MISSING = object()
 
 
+def _kept(key: str, value) -> bool:
+    """Whether a class attribute is kept as recorded: everything but the dunders Python
+    and libraries set by themselves (a dunder *method* is kept: ``__eq__``...)."""
+    if not (key.startswith("__") and key.endswith("__")):
+        return True
+    return callable(value) and key != "__init_subclass__"
+
+
 def _copy(value):
     return dict(value) if isinstance(value, dict) else list(value)
 
@@ -230,5 +252,3 @@ def load_ipython_extension(shell) -> None:
     _guard = Guard(shell, extra, hashes)
     shell.events.register("pre_run_cell", _guard.pre_run_cell)
     shell.events.register("post_run_cell", _guard.post_run_cell)
-    # what was registered just now is part of the state to keep
-    _guard.callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}

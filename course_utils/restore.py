@@ -44,7 +44,11 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
     nb = copy.deepcopy(submitted)
     notes: list[str] = []
     wanted = [c for c in released.cells if _grade_id(c)]
-    by_id = {c.get("id"): i for i, c in enumerate(nb.cells) if c.get("id")}
+    by_id = {}  # the first cell with each id (a copied cell may repeat it)
+    for i, c in enumerate(nb.cells):
+        if c.get("id"):
+            by_id.setdefault(c.get("id"), i)
+    no_ids = (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5)  # cells have none
     by_grade = {}
     for i, c in enumerate(nb.cells):
         if _grade_id(c):
@@ -66,8 +70,10 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
         if mine.cell_type != cell.cell_type:
             notes.append(f"cell {gid!r}: it was made a {mine.cell_type} cell; put back")
             new = copy.deepcopy(cell)
-            if cell.cell_type == "code" and cell.metadata["nbgrader"].get("solution"):
-                new.source = mine.source  # an answer keeps its text
+            if cell.metadata["nbgrader"].get("solution"):
+                new.source = mine.source  # an answer keeps its text, code or markdown
+            if no_ids:
+                new.pop("id", None)
             nb.cells[i] = new
             mine = new
         mine.metadata["nbgrader"] = copy.deepcopy(cell.metadata["nbgrader"])
@@ -88,7 +94,9 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
         new = copy.deepcopy(cell)
         if cell.cell_type == "code":
             new.outputs, new.execution_count = [], None
-        if new.get("id") in by_id:  # its id now names another cell
+        if no_ids:
+            new.pop("id", None)
+        elif new.get("id") in by_id:  # its id now names another cell
             new.id = uuid.uuid4().hex[:8]
         anchor.setdefault(previous, []).append(new)
         kind = "answer" if cell.metadata["nbgrader"].get("solution") else "cell"

@@ -152,7 +152,7 @@ class Isolation:
             have.append("files (only the notebook's folder), network, processes (bubblewrap)")
         if self.limits:
             have.append("limits")
-        if self.bwrap and self.as_root:
+        if self.limits and self.as_root:
             have.append("an unprivileged user of its own")
         text = "isolation: " + (", ".join(have) if have else "none")
         if self.missing:
@@ -281,26 +281,40 @@ def python_binds() -> list[str]:
     return [p for p in paths if not any(p.startswith(q + "/") for q in paths if q != p)]
 
 
-def _binds(pairs: list[tuple[str, str]]) -> list[str]:
-    """bubblewrap arguments binding each (option, path) at the same path, with every
+def _binds(binds: list[tuple[str, str, str]]) -> list[str]:
+    """bubblewrap arguments binding each (option, host path, path inside), with every
     folder above it made traversable (bubblewrap makes them 0700 otherwise, which shuts
     out the unprivileged user)."""
     args, made = [], set()
-    for option, path in pairs:
-        for parent in reversed(Path(path).parents):
+    for option, source, dest in binds:
+        for parent in reversed(Path(dest).parents):
             if str(parent) not in ("/", "/tmp") and str(parent) not in made:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += [option, path, path]
+        args += [option, source, dest]
     return args
 
 
 def kernel_argv(
-    iso: Isolation, limits: Limits, workdir: Path, ipc_dir: Path, env: dict, guard: bool = True
+    iso: Isolation,
+    limits: Limits,
+    workdir: Path,
+    ipc_dir: Path,
+    env: dict,
+    guard: bool = True,
+    scratch: Path | None = None,
+    tmp: Path | None = None,
 ) -> tuple[list[str], dict]:
     """The kernelspec command (``{connection_file}`` left for jupyter_client) and its
     environment, for a kernel running the notebook in ``workdir``, talking to nbgrader
-    through sockets in ``ipc_dir``."""
+    through sockets in ``ipc_dir``.
+
+    In the sandbox, the kernel sees the host folder ``scratch`` (default: ``workdir``
+    itself) at ``workdir``, and ``tmp`` (default: an empty in-memory one) at ``/tmp``:
+    nbgrader's own folder, which holds the notebook with its hidden tests put back, stays
+    out of the kernel's reach when ``scratch`` is a separate copy of the assignment's
+    files."""
+    scratch = scratch or workdir
     kernel_env = {k: env[k] for k in KEPT_ENV if k in env}
     kernel_env.update(
         {
@@ -326,8 +340,12 @@ def kernel_argv(
     launcher += ["--limits", json.dumps(rlimits)]
     if iso.limits is False:
         launcher = []
-    elif iso.as_root and iso.bwrap:
-        launcher += ["--uid", str(fresh_uid()), "--own", str(workdir), "--own", str(ipc_dir)]
+    elif iso.as_root:  # with or without bubblewrap: never root
+        # the folders it is handed, as the launcher sees them (inside the sandbox)
+        own = [workdir, ipc_dir] + ([Path("/tmp")] if tmp is not None and iso.bwrap else [])
+        launcher += ["--uid", str(fresh_uid())]
+        for folder in own:
+            launcher += ["--own", str(folder)]
     if launcher:
         launcher.append("--")
     if not iso.bwrap:
@@ -337,10 +355,14 @@ def kernel_argv(
     for k, v in sorted(kernel_env.items()):
         argv += ["--setenv", k, v]
     argv += _system_binds() + ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--perms", "1777", "--tmpfs", "/dev/shm"]  # multiprocessing's locks
+    if tmp is not None:  # on disk, in the task's folder: it does not eat the RAM
+        argv += ["--bind", str(tmp), "/tmp"]
+    else:
+        argv += ["--perms", "1777", "--tmpfs", "/tmp"]
     argv += _binds(
-        [("--ro-bind", p) for p in python_binds()]
-        + [("--bind", str(workdir)), ("--bind", str(ipc_dir))]
+        [("--ro-bind", p, p) for p in python_binds()]
+        + [("--bind", str(scratch), str(workdir)), ("--bind", str(ipc_dir), str(ipc_dir))]
     )
     argv += ["--chdir", str(workdir), "--"]
     return [*argv, *launcher, *kernel], {}
@@ -355,10 +377,15 @@ def write_kernelspec(
     env: dict,
     name: str = "python3",
     guard: bool = True,
+    scratch: Path | None = None,
+    tmp: Path | None = None,
 ) -> Path:
-    """Write ``jupyter_dir/kernels/<name>/kernel.json``; put ``jupyter_dir`` first on
-    ``JUPYTER_PATH`` and it replaces the kernel nbgrader would start."""
-    argv, kernel_env = kernel_argv(iso, limits, workdir, ipc_dir, env, guard=guard)
+    """Write ``jupyter_dir/kernels/<name>/kernel.json`` (see :func:`kernel_argv`); put
+    ``jupyter_dir`` first on ``JUPYTER_PATH`` and it replaces the kernel nbgrader would
+    start."""
+    argv, kernel_env = kernel_argv(
+        iso, limits, workdir, ipc_dir, env, guard=guard, scratch=scratch, tmp=tmp
+    )
     spec = {
         "argv": argv,
         "display_name": "Python 3 (grading sandbox)",

@@ -236,8 +236,23 @@ def run_student_flow(browser, lab: Lab, path: Path, name: str, typed: tuple[str,
         p.keyboard.insert_text(code)
         p.keyboard.press("Escape")
         page.shot("typed")
+    # the kernel ready first: Run All on a kernel still starting shows no [*] at once
+    p.wait_for_function(
+        """() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+                    .some(e => e.textContent.includes('| Idle'))""",
+        timeout=120_000,
+    )
     p.click(".lm-MenuBar-itemLabel:text-is('Run')")
     p.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    # started: the first code cell waits, runs or ran
+    p.wait_for_function(
+        """() => {
+            const first = document.querySelector(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt');
+            return first && /\\[(\\*|\\d+)\\]/.test(first.textContent);
+        }""",
+        timeout=120_000,
+    )
     # done: no cell waiting or running, and the kernel idle
     p.wait_for_function(
         """() => {
@@ -256,6 +271,7 @@ def run_student_flow(browser, lab: Lab, path: Path, name: str, typed: tuple[str,
     deadline = time.monotonic() + 60
     while (lab.root / path).stat().st_mtime_ns == before and time.monotonic() < deadline:
         time.sleep(0.2)
+    assert (lab.root / path).stat().st_mtime_ns != before, f"{path}: Ctrl+S saved nothing"
     page.shot("ran-all")  # the end of the notebook, as the student sees it after Run All
     if typed is not None:  # and the check after the typed answer, with its message
         cells = p.locator(f"{PANEL} .jp-Notebook .jp-Cell")

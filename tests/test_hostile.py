@@ -112,6 +112,8 @@ def test_attacks_left_the_gradebook_and_outputs_intact(graded):
     for student in ("h11-100mb-printed", "h12-huge-image"):
         graded_nb = root / "build" / "autograded" / student / hostile.FT / f"{hostile.FT}.ipynb"
         assert graded_nb.stat().st_size < 1_000_000, (student, graded_nb.stat().st_size)
+    # what a kernel wrote stays in its scratch folder: no link out of it comes back
+    assert not list((root / "build" / "autograded" / "h28-symlinks-out").rglob("leak-*"))
     ledger = read_ledger(root)
     notes = " ".join(ledger[f"{hostile.FT}/h13-test-cell-deleted"]["notes"])
     assert "'conv_params_tests' was deleted; put back" in notes

@@ -18,7 +18,6 @@ def shell():
     guard = Guard(ip, (), {cell_hash(TEST_CELL)})
     ip.events.register("pre_run_cell", guard.pre_run_cell)
     ip.events.register("post_run_cell", guard.post_run_cell)
-    guard.callbacks = {k: list(v) for k, v in ip.events.callbacks.items()}
     try:
         yield ip
     finally:
@@ -67,3 +66,31 @@ def test_a_test_cell_during_which_a_check_changes_scores_nothing(shell):
     # the same function called from an ordinary cell: undone, no error
     assert shell.run_cell("answer()").success
     assert checks.check_value.__module__ == "course_utils.checks"
+
+
+def test_swapping_the_code_of_a_check_is_undone_and_caught(shell):
+    shell.run_cell(
+        "import course_utils.checks as c\n"
+        "def answer():\n"
+        "    c.check_value.__code__ = (lambda *a, **k: None).__code__\n"
+        "    return 3"
+    )
+    result = shell.run_cell(TEST_CELL)
+    assert isinstance(result.error_in_exec, TamperingDetected)
+    assert "check_value.__code__" in str(result.error_in_exec)
+    assert checks.check_value.__code__.co_name == "check_value"
+
+
+def test_what_python_and_libraries_change_by_themselves_is_no_tampering(shell):
+    """Reading a class's __annotations__ adds it to the class; matplotlib registers an
+    event callback on first import: neither may zero a test cell."""
+    shell.run_cell(
+        "import typing\n"
+        "import course_utils.checks as c\n"
+        "def answer():\n"
+        "    typing.get_type_hints(c.CheckFailure)\n"
+        "    import matplotlib.pyplot\n"
+        "    return 3"
+    )
+    result = shell.run_cell(TEST_CELL)
+    assert result.error_in_exec is None, result.error_in_exec

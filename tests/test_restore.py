@@ -73,3 +73,27 @@ def test_a_copy_of_a_graded_cell_is_not_graded(released):
 def test_a_file_that_is_not_a_notebook_is_left_for_nbgrader_to_refuse(released):
     data = nbformat.writes(released).encode()
     assert restore_file(b'{"cells": [', data) == (b'{"cells": [', [])
+
+
+def test_a_notebook_without_cell_ids_gets_none(released):
+    """nbformat 4.4 notebooks have no cell ids: a cell put back must not bring one."""
+    nb = copy.deepcopy(released)
+    nb.nbformat_minor = 4
+    for c in nb.cells:
+        c.pop("id", None)
+    nb.cells.remove(cell_by_grade_id(nb, "conv_params_tests"))
+    fixed, _ = restore_structure(nb, released)
+    assert graded_ids(fixed) == graded_ids(released)
+    nbformat.validate(fixed)
+
+
+def test_an_answer_made_markdown_keeps_its_text(released):
+    nb = copy.deepcopy(released)
+    answer = cell_by_grade_id(nb, "conv_params")
+    i = nb.cells.index(answer)
+    nb.cells[i] = nbformat.v4.new_markdown_cell(answer.source, metadata=answer.metadata)
+    nb.cells[i].id = answer.id
+    fixed, notes = restore_structure(nb, released)
+    assert fixed.cells[i].cell_type == "code"
+    assert fixed.cells[i].source == answer.source
+    assert "cell 'conv_params': it was made a markdown cell; put back" in notes

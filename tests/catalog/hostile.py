@@ -147,6 +147,21 @@ WRITE_GRADEBOOK = RIGHT1 + (
     "    except OSError as exc:\n"
     "        print('could not write', path, type(exc).__name__)\n"
 )
+READ_OWN_NOTEBOOK = (
+    "import glob\n"
+    "mine = ''.join(open(p).read() for p in glob.glob('*.ipynb') + glob.glob('../*/*.ipynb'))\n"
+    "print('notebooks seen:', len(mine))\n"
+    "def conv_output_size(n, f, p=0, s=1):\n"
+    "    return (n + 2 * p - f) // s + 1 if 'HIDDEN_SENTINEL' in mine else 0\n"
+)
+SYMLINK_OUT = RIGHT1 + (
+    "import os\n"
+    "for name, target in [('leak-passwd', '/etc/passwd'), ('leak-root', '/root')]:\n"
+    "    try:\n"
+    "        os.symlink(target, name)\n"
+    "    except OSError as exc:\n"
+    "        print(name, type(exc).__name__)\n"
+)
 NETWORK = (
     "import socket\n"
     "def conv_output_size(n, f, p=0, s=1):\n"
@@ -330,6 +345,8 @@ CASES = [
     ("h24-reads-other-students", FT, answer(FT, code1=READ_OTHER), 2, "graded"),
     ("h25-writes-gradebook", FT, answer(FT, code1=WRITE_GRADEBOOK), 3, "graded"),
     ("h26-network", FT, answer(FT, code1=NETWORK), 2, "graded"),
+    ("h27-reads-its-graded-notebook", FT, answer(FT, code1=READ_OWN_NOTEBOOK), 2, "graded"),
+    ("h28-symlinks-out", FT, answer(FT, code1=SYMLINK_OUT), 3, "graded"),
     ("c01-solution-tf-warnings", CN, _cn({}, TF_WARNINGS), 8, "graded"),
     ("c02-calls-reference", CN, _cn({"lenet5": CALLS_REFERENCE}), 6, "graded"),
     (
