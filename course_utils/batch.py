@@ -430,6 +430,7 @@ def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> di
         (scratch / rel).write_bytes(data)
     scratch.mkdir(exist_ok=True)
     tmp.mkdir()
+    tmp.chmod(0o1777)  # the kernel's /tmp, whichever user it runs as
     write_kernelspec(
         course / "jupyter", iso, limits, workdir, ipc, kernel_env, scratch=scratch, tmp=tmp
     )

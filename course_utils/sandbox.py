@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -341,11 +342,9 @@ def kernel_argv(
     if iso.limits is False:
         launcher = []
     elif iso.as_root:  # with or without bubblewrap: never root
-        # the folders it is handed, as the launcher sees them (inside the sandbox)
-        own = [workdir, ipc_dir] + ([Path("/tmp")] if tmp is not None and iso.bwrap else [])
-        launcher += ["--uid", str(fresh_uid())]
-        for folder in own:
-            launcher += ["--own", str(folder)]
+        # the folders it is handed, as the launcher sees them (inside the sandbox); /tmp
+        # is world-writable instead (mount points of read-only folders may lie in it)
+        launcher += ["--uid", str(fresh_uid()), "--own", str(workdir), "--own", str(ipc_dir)]
     if launcher:
         launcher.append("--")
     if not iso.bwrap:
@@ -418,7 +417,8 @@ def _exec(argv: list[str]) -> None:
             os.chown(top, args.uid, args.uid)
             for folder, dirs, files in os.walk(top):
                 for name in dirs + files:
-                    os.lchown(os.path.join(folder, name), args.uid, args.uid)
+                    with contextlib.suppress(OSError):  # a read-only mount inside
+                        os.lchown(os.path.join(folder, name), args.uid, args.uid)
     for name, value in json.loads(args.limits).items():
         resource.setrlimit(getattr(resource, name), (value, value))
     if args.uid is not None:
