@@ -51,15 +51,19 @@ def test_an_input_transformer_or_error_handler_does_not_outlive_its_cell(shell):
     assert shell.custom_exceptions == ()
 
 
+def run_test_cell_after(shell, *body: str):
+    """Define the student's ``answer()`` (``body`` runs when a check calls it, then it
+    returns 3), then run the test cell; its result."""
+    lines = "".join(f"    {line}\n" for line in body)
+    shell.run_cell(
+        f"import typing\nimport course_utils.checks as c\ndef answer():\n{lines}    return 3"
+    )
+    return shell.run_cell(TEST_CELL)
+
+
 def test_a_test_cell_during_which_a_check_changes_scores_nothing(shell):
     # the student's function patches a check while the test cell calls it
-    shell.run_cell(
-        "import course_utils.checks as c\n"
-        "def answer():\n"
-        "    c.check_value = lambda *a, **k: 1\n"
-        "    return 3"
-    )
-    result = shell.run_cell(TEST_CELL)
+    result = run_test_cell_after(shell, "c.check_value = lambda *a, **k: 1")
     assert isinstance(result.error_in_exec, TamperingDetected)
     assert "course_utils.checks.check_value" in str(result.error_in_exec)
     assert checks.check_value.__module__ == "course_utils.checks"
@@ -69,13 +73,7 @@ def test_a_test_cell_during_which_a_check_changes_scores_nothing(shell):
 
 
 def test_swapping_the_code_of_a_check_is_undone_and_caught(shell):
-    shell.run_cell(
-        "import course_utils.checks as c\n"
-        "def answer():\n"
-        "    c.check_value.__code__ = (lambda *a, **k: None).__code__\n"
-        "    return 3"
-    )
-    result = shell.run_cell(TEST_CELL)
+    result = run_test_cell_after(shell, "c.check_value.__code__ = (lambda *a, **k: None).__code__")
     assert isinstance(result.error_in_exec, TamperingDetected)
     assert "check_value.__code__" in str(result.error_in_exec)
     assert checks.check_value.__code__.co_name == "check_value"
@@ -84,13 +82,7 @@ def test_swapping_the_code_of_a_check_is_undone_and_caught(shell):
 def test_what_python_and_libraries_change_by_themselves_is_no_tampering(shell):
     """Reading a class's __annotations__ adds it to the class; matplotlib registers an
     event callback on first import: neither may zero a test cell."""
-    shell.run_cell(
-        "import typing\n"
-        "import course_utils.checks as c\n"
-        "def answer():\n"
-        "    typing.get_type_hints(c.CheckFailure)\n"
-        "    import matplotlib.pyplot\n"
-        "    return 3"
+    result = run_test_cell_after(
+        shell, "typing.get_type_hints(c.CheckFailure)", "import matplotlib.pyplot"
     )
-    result = shell.run_cell(TEST_CELL)
     assert result.error_in_exec is None, result.error_in_exec
