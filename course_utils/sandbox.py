@@ -150,7 +150,7 @@ class Isolation:
     def describe(self) -> str:
         have = []
         if self.bwrap:
-            have.append("files (only the notebook's folder), network, processes (bubblewrap)")
+            have.append("files (only a copy of the assignment's), network, processes (bubblewrap)")
         if self.limits:
             have.append("limits")
         if self.limits and self.as_root:
