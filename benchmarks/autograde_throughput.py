@@ -5,7 +5,7 @@ One temporary course, one assignment (default: classic_networks), N submissions
 
 1. plain ``nbgrader autograde <a> --create --force`` - one process, one submission
    after another (what an instructor would otherwise run);
-2. ``course_utils.batch.autograde_batch(jobs=J)`` - J local processes, one writer;
+2. ``course_grader.autograde.autograde_batch(jobs=J)`` - J local processes, one writer;
 3. the same on a Dask ``LocalCluster`` of J worker processes (the ``--scheduler`` path).
 
 Each method grades every submission again (force), in turn (order reversed every
@@ -29,7 +29,8 @@ from pathlib import Path
 from _course import course_with_submissions
 from nbgrader.api import Gradebook
 
-from course_utils import batch, grading
+from course_grader.autograde import Options, autograde_batch
+from course_grader.course import run_nbgrader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,12 +63,17 @@ def main():
         course_with_submissions(course, a, args.submissions, blank_every=2)  # half blank
 
         def serial():
-            grading.run_nbgrader(course, "autograde", a, "--create", "--force")
+            run_nbgrader(course, "autograde", a, "--create", "--force")
 
         def ours():
-            batch.autograde_batch(
-                course, [a], jobs=args.jobs, force=True, progress=False, source_directory="source"
+            options = Options(
+                assignments=[a],
+                jobs=args.jobs,
+                force=True,
+                progress=False,
+                source_directory="source",
             )
+            autograde_batch(course, options)
 
         methods = {
             "nbgrader autograde (serial)": serial,
@@ -86,14 +92,14 @@ def main():
             client = Client(cluster)
 
             def dask():
-                batch.autograde_batch(
-                    course,
-                    [a],
+                options = Options(
+                    assignments=[a],
                     scheduler=client,
                     force=True,
                     progress=False,
                     source_directory="source",
                 )
+                autograde_batch(course, options)
 
             methods[f"course autograde on Dask ({args.jobs} workers)"] = dask
 

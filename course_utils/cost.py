@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import not_an_answer
+from .guard import not_an_answer
 
 _NOT_AN_ANSWER = not_an_answer("course_utils.cost, which computes the answer for you")
 

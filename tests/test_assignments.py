@@ -12,8 +12,8 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO, cell_by_grade_id
-from course_utils.grading import find_assignments, round_trip
+from course_grader.course import find_assignments
+from helpers import FIXTURES, REPO, cell_by_grade_id, round_trip
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,9 @@ import copy
 import nbformat
 import pytest
 
-from conftest import REPO, cell_by_grade_id
-from course_utils.authoring import check_notebook
-from course_utils.grading import find_assignments
+from course_grader.authoring import check_notebook
+from course_grader.course import find_assignments
+from helpers import REPO, cell_by_grade_id
 
 SOURCES = [REPO / "notebooks" / a / f"{a}.ipynb" for a in find_assignments(REPO)]
 
@@ -111,7 +111,7 @@ def test_unreadable_notebook_is_reported_not_raised(tmp_path):
 
 
 def test_refresh_outputs_keeps_only_compared_cells(fixture_notebook_path, tmp_path):
-    from course_utils.authoring import refresh_outputs
+    from course_grader.authoring import refresh_outputs
 
     nb = nbformat.read(fixture_notebook_path, as_version=4)
     for cell in nb.cells:

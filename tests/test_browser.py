@@ -33,13 +33,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO
-from course_utils import grading
+from course_grader.course import find_assignments, write_config
+from course_grader.release import prepare_workspace, release
+from helpers import FIXTURES, REPO
 
 pytestmark = pytest.mark.slow
 
 SHOTS = REPO / "build" / "browser"
-ASSIGNMENTS = grading.find_assignments(REPO)
+ASSIGNMENTS = find_assignments(REPO)
 RUN_TIMEOUT_MS = 15 * 60 * 1000  # Run All, or Validate, of one notebook (quick budget)
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 PANEL = ".jp-NotebookPanel:visible"  # the notebook shown now (not a tab behind it)
@@ -180,9 +181,9 @@ def course(tmp_path_factory):
     """Every assignment released, and a student's workspace of it (``course workspace``)."""
     root = tmp_path_factory.mktemp("browser") / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    grading.write_config(root, "notebooks")
-    grading.release(root, ASSIGNMENTS)
-    grading.prepare_workspace(root, root / "student")
+    write_config(root, "notebooks")
+    release(root, ASSIGNMENTS)
+    prepare_workspace(root, root / "student")
     return root
 
 

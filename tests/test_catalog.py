@@ -7,8 +7,9 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import REPO
-from course_utils import grading
+from course_grader.course import write_config
+from course_grader.release import release
+from helpers import REPO, autograde
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +37,8 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
     catalog = importlib.import_module(f"catalog.{assignment}")
     course = tmp_path / "course"
     shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
-    grading._write_config(course, "source")
-    grading.release(course, [assignment], source_directory="source")
+    write_config(course, "source")
+    release(course, [assignment], source_directory="source")
     source_nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
 
     # every catalogued mistake is used, and every exercise is right somewhere
@@ -50,7 +51,7 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
     for student, mistakes in catalog.SUBMISSIONS.items():
         paths[student] = tmp_path / f"{student}.ipynb"
         nbformat.write(make_submission(source_nb, mistakes, catalog), paths[student])
-    scores = grading.autograde(course, assignment, paths)
+    scores = autograde(course, assignment, paths)
 
     problems, table = (
         [],

@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import FIXTURES, fixture_course
-from course_utils.cli import main
-from course_utils.collect import STUDENT_ID, collect
-from course_utils.grading import GradingError
+from course_grader.cli import main
+from course_grader.collect import STUDENT_ID, collect
+from course_grader.course import GradingError
+from helpers import FIXTURES, fixture_course
 
 SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
 

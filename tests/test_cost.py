@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from keras import layers
 
+from course_reference import classic_networks as classic
 from course_utils import checks, cost
 from course_utils.checks import CheckFailure
 from course_utils.cost import UncountedLayerError
-from course_utils.reference import classic_networks as classic
 
 matplotlib.use("Agg")
 

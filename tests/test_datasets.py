@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
 from course_utils import datasets, synthetic
 from course_utils.datasets import DatasetError
+from helpers import REPO
 
 SHIPPED = REPO / "data" / "synthetic"
 

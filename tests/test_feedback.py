@@ -1,4 +1,4 @@
-"""Feedback pages (course_utils.feedback): they say what failed, never how it is tested.
+"""Feedback pages (course_grader.feedback): they say what failed, never how it is tested.
 
 The graded course is built once per test session (:func:`graded_course`, also used by
 test_report.py): the two-exercise fixture ``fixture_two`` (tests/fixtures/, built by
@@ -17,17 +17,18 @@ import nbformat
 import pytest
 from nbformat.v4 import new_output
 
-from conftest import FIXTURES, hidden_test_lines
-from course_utils import grading
-from course_utils.feedback import (
+from course_grader.course import run_nbgrader, write_config
+from course_grader.feedback import (
     REDACTED,
     Answer,
     CellResult,
-    Submission,
+    GradedSubmission,
     error_message,
     render_submission,
     write_feedback,
 )
+from course_grader.release import release
+from helpers import FIXTURES, autograde, hidden_test_lines
 
 A = "fixture_two"
 WRONG_SIZE = "def conv_output_size(n, f, p=0, s=1):\n    return (n - f) // s + 1"
@@ -66,8 +67,8 @@ def graded_course(tmp_path_factory):
         course = tmp_path_factory.mktemp("graded_course")
         for name in ("fixture", A):
             shutil.copytree(FIXTURES / "notebooks" / name, course / "source" / name)
-        grading._write_config(course, "source")
-        grading.release(course, ["fixture", A], source_directory="source")
+        write_config(course, "source")
+        release(course, ["fixture", A], source_directory="source")
         solved = nbformat.read(course / "source" / A / f"{A}.ipynb", as_version=4)
         paths = {}
         for student, replace in STUDENTS.items():
@@ -77,8 +78,8 @@ def graded_course(tmp_path_factory):
                 shutil.copy(course / "build" / "release" / A / f"{A}.ipynb", paths[student])
             else:
                 nbformat.write(_answers(solved, replace), paths[student])
-        grading.autograde(course, A, paths)
-        grading.run_nbgrader(course, "db", "student", "add", ABSENT)
+        autograde(course, A, paths)
+        run_nbgrader(course, "db", "student", "add", ABSENT)
         _COURSE = course
     return _COURSE
 
@@ -234,7 +235,9 @@ def test_everything_on_a_page_is_escaped_and_hidden_lines_redacted():
         "t<b>", "nb", 0.0, 1.0, message="ValueError: <img src=x onerror=alert(1)>", stdout="&"
     )
     answer = Answer("a", "nb", "code", "x = '</pre><script>alert(1)</script>'")
-    sub = Submission("a<i>", "s<u>", "graded", 0.0, 1.0, cells=[result], items=[answer, result])
+    sub = GradedSubmission(
+        "a<i>", "s<u>", "graded", 0.0, 1.0, cells=[result], items=[answer, result]
+    )
     page = render_submission(sub)
     for raw in ("<b>", "<img", "<script", "</pre><", "<i>", "<u>"):
         assert raw not in page
@@ -244,7 +247,7 @@ def test_everything_on_a_page_is_escaped_and_hidden_lines_redacted():
 def test_the_failing_line_is_read_from_the_test_cells_own_frames():
     """A traceback passes through the student's answer cell too (In[2], line 9 here);
     only the test cell's own frame (In[3]) says where in the test it failed."""
-    from course_utils.feedback import error_message
+    from course_grader.feedback import error_message
 
     outputs = [
         {

@@ -1,11 +1,12 @@
-"""Units of course_utils.grading: the stderr rule, the leak finder, the workspace copy."""
+"""Units of course_grader.course: the stderr rule, the leak finder, the workspace copy."""
 
 import copy
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
-from course_utils.grading import ForgiveStderr, find_leaks, prepare_workspace
+from course_grader.preprocessors.forgive_stderr import ForgiveStderr
+from course_grader.release import find_leaks, prepare_workspace
 
 
 def _run(cell):

@@ -14,11 +14,12 @@ import nbformat
 import pytest
 from catalog import hostile
 
-from conftest import FIXTURES, REPO, hidden_test_lines
-from course_utils import grading
-from course_utils.batch import autograde_batch, read_ledger
-from course_utils.feedback import write_feedback
-from course_utils.sandbox import INSTALL_HINT, probe
+from course_grader.autograde import Options, autograde_batch, read_ledger
+from course_grader.course import write_config
+from course_grader.feedback import write_feedback
+from course_grader.release import release
+from course_grader.sandbox import INSTALL_HINT, probe
+from helpers import FIXTURES, REPO, hidden_test_lines
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +34,8 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile") / "course"
     shutil.copytree(FIXTURES / "notebooks" / hostile.FT, root / "notebooks" / hostile.FT)
     shutil.copytree(REPO / "notebooks" / hostile.CN, root / "notebooks" / hostile.CN)
-    grading.write_config(root, "notebooks")
-    grading.release(root, [hostile.FT, hostile.CN])
+    write_config(root, "notebooks")
+    release(root, [hostile.FT, hostile.CN])
     listener = socket.create_server(("127.0.0.1", 0))  # what h26 tries to reach
     ctx = hostile.Context(
         released={
@@ -55,7 +56,7 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / name).write_bytes(data)
     with listener:
-        report = autograde_batch(root, jobs=2, progress=False)
+        report = autograde_batch(root, Options(jobs=2, progress=False))
     write_feedback(root)
     return root, report
 

@@ -1,5 +1,5 @@
 """The released notebook's structure put back into a submission before grading
-(course_utils.restore): deleted cells, changed metadata, renamed or copied graded
+(course_grader.restore): deleted cells, changed metadata, renamed or copied graded
 cells."""
 
 import copy
@@ -7,8 +7,8 @@ import copy
 import nbformat
 import pytest
 
-from conftest import FIXTURES, cell_by_grade_id
-from course_utils.restore import restore_file, restore_structure
+from course_grader.restore import restore_file, restore_structure
+from helpers import FIXTURES, cell_by_grade_id
 
 SOURCE = FIXTURES / "notebooks" / "fixture_two" / "fixture_two.ipynb"
 

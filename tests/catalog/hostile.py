@@ -210,7 +210,7 @@ STRIDE_FORGOTTEN = (
     "    return (n_H + 2 * p - f + 1, n_W + 2 * p - f + 1, filters)\n"
 )
 CALLS_REFERENCE = (
-    "from course_utils.reference.classic_networks import lenet5 as ready_made\n\n"
+    "from course_reference.classic_networks import lenet5 as ready_made\n\n"
     "def lenet5(input_shape=(32, 32, 1), classes=10):\n"
     "    return ready_made(input_shape, classes)\n"
 )

@@ -1,0 +1,238 @@
+"""Grading one task: ``nbgrader autograde`` on one submission, in a private temporary
+course of its own (a copy of the released assignment's gradebook, that one notebook,
+nothing else of the class), its kernel in the sandbox. Runs wherever it is called: a
+thread of the local pool, or a Dask worker."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..course import BUILD, write_config
+from ..restore import restore_file
+from ..sandbox import Isolation, Limits, probe, write_kernelspec
+from .nbgrader_process import run_nbgrader_process
+
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[\w]+\.)*(\w*(?:Error|Exception|Exit|Interrupt)\w*): (.+)$")
+
+
+def _last_error(log: str) -> str:
+    """The line of nbgrader's log that says what went wrong (its last exception)."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        m = _EXCEPTION_LINE.match(line.split("] ", 1)[-1] if line.startswith("[") else line)
+        if m:
+            return f"{m.group(1)}: {m.group(2)}"[:300]
+    for line in reversed(lines):
+        if "| ERROR]" in line and "above traceback" not in line:
+            return line.split("] ", 1)[-1][:300]
+    return (lines[-1] if lines else "nbgrader printed nothing")[:300]
+
+
+def grade_submission(task: dict) -> dict:
+    """:func:`_grade_submission`, with any unexpected error turned into a failed result."""
+    try:
+        return _grade_submission(task)
+    except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
+        return failed_result(task, f"the grader itself failed: {type(exc).__name__}: {exc}")
+
+
+def failed_result(task: dict, reason: str) -> dict:
+    """The result of a task that produced nothing but a reason."""
+    a, s = task["assignment"], task["student"]
+    return {
+        "key": f"{a}/{s}",
+        "assignment": a,
+        "student": s,
+        "sha256": task["sha256"],
+        "timestamp": task.get("timestamp"),
+        "worker": "",
+        "ok": False,
+        "reason": reason,
+        "grades": {},
+        "comments": {},
+        "penalties": {},
+        "files": {},
+        "log": "",
+        "notes": [],
+        "seconds": 0.0,
+    }
+
+
+def _grade_submission(task: dict) -> dict:
+    """Run ``nbgrader autograde`` on one submission in a private temporary course.
+
+    Runs wherever it is called: a thread of the local pool, or a Dask worker. Returns
+    ``{"key", "ok", "reason", "seconds", "grades", "comments", "penalties", "files",
+    "log"}``; ``files`` holds the autograded folder (relative path -> bytes).
+    Never raises for a bad submission: ``ok`` is False and ``reason`` says why.
+    """
+    start = time.perf_counter()
+    a, s = task["assignment"], task["student"]
+    result = {"key": f"{a}/{s}", "assignment": a, "student": s, "sha256": task["sha256"]}
+    result["timestamp"] = task.get("timestamp")
+    result["worker"] = f"{socket.gethostname()}:{os.getpid()}"  # where it ran
+    result.update(ok=False, reason="", grades={}, comments={}, penalties={}, files={}, log="")
+    result["notes"] = []
+    with tempfile.TemporaryDirectory(prefix=f"grade-{a}-") as tmp:
+        course = Path(tmp)
+        (course / BUILD).mkdir()
+        (course / BUILD / "gradebook.db").write_bytes(task["template"])
+        source = course / task["source_directory"] / a
+        source.mkdir(parents=True)
+        for rel, data in task["source_files"].items():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            (source / rel).write_bytes(data)
+        submitted = course / BUILD / "submitted" / s / a
+        submitted.mkdir(parents=True)
+        notebooks, notes = _as_released(task["notebooks"], task.get("released") or {})
+        result["notes"] = notes
+        for name, data in notebooks.items():
+            (submitted / name).write_bytes(data)
+        if task.get("timestamp"):
+            (submitted / "timestamp.txt").write_text(task["timestamp"])
+
+        env = dict(os.environ)
+        env.setdefault("COURSE_BUDGET", "quick")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env.update(task.get("env") or {})
+        env.update(_sandboxed_kernel(course, a, s, task, env))
+        write_config(course, task["source_directory"], extra=_kernel_config(task, course))
+        argv = ["autograde", a, f"--student={s}", "--create", "--force"]
+        returncode, log, timed_out = run_nbgrader_process(course, argv, env, task["timeout_s"])
+        if returncode is None and not timed_out:  # the batch was stopped first
+            result["reason"] = log
+            returncode = 1
+        result["log"] = log[-4000:]
+        if timed_out:
+            result["reason"] = f"timed out after {task['timeout_s']} s"
+        elif returncode != 0:
+            result["reason"] = _last_error(log)
+            if result["reason"].startswith("DeadKernelError"):
+                result["reason"] += (
+                    " - the notebook stopped its own kernel (os._exit, a signal) or "
+                    "crashed it; nbgrader grades nothing of a notebook whose kernel dies"
+                )
+        graded = course / BUILD / "autograded" / s / a
+        if not result["reason"]:
+            if not any(graded.glob("*.ipynb")):
+                result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
+            else:
+                _read_scores(course, a, s, result)
+                result["files"] = _collected(graded)
+                result["ok"] = True
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+MAX_RESULT_BYTES = 200 * 1024 * 1024  # an autograded folder larger than this is cut
+
+
+def _collected(graded: Path) -> dict[str, bytes]:
+    """The autograded folder's regular files (relative path -> bytes): never a symbolic
+    link (it could point anywhere on the grader's machine), at most MAX_RESULT_BYTES."""
+    files, total = {}, 0
+    for p in sorted(graded.rglob("*")):
+        if p.is_symlink() or not stat.S_ISREG(p.lstat().st_mode):
+            continue
+        size = p.lstat().st_size
+        if total + size > MAX_RESULT_BYTES:
+            continue
+        files[str(p.relative_to(graded))] = p.read_bytes()
+        total += size
+    return files
+
+
+def _as_released(notebooks: dict[str, bytes], released: dict[str, bytes]):
+    """The submission's notebooks with the release's structure put back
+    (:mod:`course_grader.restore`), and what was put back. One notebook under another
+    name (``fixture (1).ipynb``) is graded as the released one."""
+    notes = []
+    notebooks = dict(notebooks)
+    missing = [n for n in released if n not in notebooks]
+    others = [n for n in notebooks if n not in released]
+    if len(missing) == 1 and len(others) == 1:
+        notes.append(f"submitted as {others[0]!r}: graded as {missing[0]!r}")
+        notebooks[missing[0]] = notebooks.pop(others[0])
+    for name, data in notebooks.items():
+        if name in released:
+            notebooks[name], changed = restore_file(data, released[name])
+            notes += [f"{name}: {n}" for n in changed]
+    return notebooks, notes
+
+
+_probed: dict[str, Isolation] = {}
+
+
+def isolation_here(mode: str) -> Isolation:
+    """:func:`course_grader.sandbox.probe` once per process (a Dask worker probes its own
+    machine)."""
+    if mode not in _probed:
+        _probed[mode] = probe(mode)
+    return _probed[mode]
+
+
+def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> dict:
+    """Write the task's kernelspec (:mod:`course_grader.sandbox`): the environment
+    variables that make nbgrader start it."""
+    if task.get("isolation", "auto") == "off":  # trusted notebooks: nbgrader's own kernel
+        return {}
+    iso = isolation_here(task.get("isolation", "auto"))
+    limits = Limits(**task.get("limits", {}))
+    # nbgrader's temporary folder (see _run_nbgrader) holds the kernel's connection file
+    # and its Unix sockets: a short path (108 bytes at most), shared with the sandbox
+    ipc = course / "tmp"
+    ipc.mkdir(exist_ok=True)
+    kernel_env = dict(env)
+    workdir = course / BUILD / "autograded" / s / a
+    # what the kernel sees at its working folder: the assignment's files, not nbgrader's
+    # folder (which holds the notebook with its hidden tests put back)
+    scratch, tmp = course / "work", course / "kernel-tmp"
+    for rel, data in task["source_files"].items():
+        (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / rel).write_bytes(data)
+    scratch.mkdir(exist_ok=True)
+    tmp.mkdir()
+    tmp.chmod(0o1777)  # the kernel's /tmp, whichever user it runs as
+    write_kernelspec(
+        course / "jupyter", iso, limits, workdir, ipc, kernel_env, scratch=scratch, tmp=tmp
+    )
+    return {
+        "JUPYTER_PATH": os.pathsep.join([str(course / "jupyter"), env.get("JUPYTER_PATH", "")]),
+        "JUPYTER_RUNTIME_DIR": str(ipc),
+        "COURSE_ISOLATED": "1" if iso.isolated else "",
+    }
+
+
+def _kernel_config(task: dict, course: Path) -> str:
+    """nbgrader settings of the task's private course: the cell limit; a cell that runs
+    out of time is interrupted (it scores 0, the next cells still run); with isolation,
+    the kernel is reached through Unix sockets (it has no network)."""
+    limits = Limits(**task.get("limits", {}))
+    lines = [f"c.Execute.timeout = {limits.cell_s}", "c.Execute.interrupt_on_timeout = True"]
+    if task.get("isolation", "auto") != "off":  # our kernelspec, whatever the notebook names
+        lines.append('c.Execute.kernel_name = "python3"')
+    if isolation_here(task.get("isolation", "auto")).isolated:
+        lines.append('c.KernelManager.transport = "ipc"')
+        lines.append(f"c.KernelManager.ip = {str(course / 'tmp' / 'kernel')!r}")
+    return "\n".join(lines)
+
+
+def _read_scores(course: Path, assignment: str, student: str, result: dict) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / BUILD / 'gradebook.db'}") as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            result["grades"][nb.name] = {
+                g.name: [g.auto_score, g.max_score, g.needs_manual_grade] for g in nb.grades
+            }
+            result["comments"][nb.name] = {c.name: c.auto_comment for c in nb.comments}
+            result["penalties"][nb.name] = nb.late_submission_penalty
