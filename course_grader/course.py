@@ -36,13 +36,14 @@ def configure(c, root: str | Path, source_directory: str = "notebooks") -> None:
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
-        Execute,
         LimitOutput,
         SaveAutoGrades,
     )
 
+    from .preprocessors.ask_the_kernel import AskTheKernel
     from .preprocessors.forgive_stderr import ForgiveStderr
     from .preprocessors.limit_output_size import LimitOutputSize
+    from .preprocessors.sanitize_submission import SanitizeSubmission
     from .sandbox import CELL_TIMEOUT_S
 
     root = Path(root).resolve()
@@ -62,11 +63,12 @@ def configure(c, root: str | Path, source_directory: str = "notebooks") -> None:
     c.LimitOutput.max_traceback = 60
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.Autograde.autograde_preprocessors = [
-        Execute,
+        AskTheKernel,  # nbgrader's Execute, then the trusted checker's questions
         ClearMetadataPreprocessor,
         ForgiveStderr,  # after ClearMetadata, so the stderr it keeps in metadata stays
         LimitOutput,
         LimitOutputSize,
+        SanitizeSubmission,  # no script of a submission reaches a browser
         SaveAutoGrades,
         AssignLatePenalties,
         CheckCellMetadata,

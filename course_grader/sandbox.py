@@ -309,6 +309,7 @@ def kernel_argv(
     env: dict,
     scratch: Path | None = None,
     tmp: Path | None = None,
+    shared: tuple = (),
 ) -> tuple[list[str], dict]:
     """The kernelspec command (``{connection_file}`` left for jupyter_client) and its
     environment, for a kernel running the notebook in ``workdir``, talking to nbgrader
@@ -318,7 +319,8 @@ def kernel_argv(
     itself) at ``workdir``, and ``tmp`` (default: an empty in-memory one) at ``/tmp``:
     nbgrader's own folder, which holds the notebook with its hidden tests put back, stays
     out of the kernel's reach when ``scratch`` is a separate copy of the assignment's
-    files."""
+    files. ``shared``: folders the kernel may write at the same path inside (the trusted
+    checker's exchange folder)."""
     scratch = scratch or workdir
     kernel_env = {k: env[k] for k in KEPT_ENV if k in env}
     kernel_env.update(
@@ -348,6 +350,8 @@ def kernel_argv(
         # the folders it is handed, as the launcher sees them (inside the sandbox); /tmp
         # is world-writable instead (mount points of read-only folders may lie in it)
         launcher += ["--uid", str(fresh_uid()), "--own", str(workdir), "--own", str(ipc_dir)]
+        for folder in shared:
+            launcher += ["--own", str(folder)]
     if launcher:
         launcher.append("--")
     if not iso.bwrap:
@@ -366,6 +370,7 @@ def kernel_argv(
         [("--ro-bind", p, p) for p in python_binds()]
         + [("--ro-bind", str(LAUNCHER), LAUNCHER_INSIDE)]
         + [("--bind", str(scratch), str(workdir)), ("--bind", str(ipc_dir), str(ipc_dir))]
+        + [("--bind", str(folder), str(folder)) for folder in shared]
     )
     argv += ["--chdir", str(workdir), "--"]
     return [*argv, *launcher, *kernel], {}
@@ -381,11 +386,14 @@ def write_kernelspec(
     name: str = "python3",
     scratch: Path | None = None,
     tmp: Path | None = None,
+    shared: tuple = (),
 ) -> Path:
     """Write ``jupyter_dir/kernels/<name>/kernel.json`` (see :func:`kernel_argv`); put
     ``jupyter_dir`` first on ``JUPYTER_PATH`` and it replaces the kernel nbgrader would
     start."""
-    argv, kernel_env = kernel_argv(iso, limits, workdir, ipc_dir, env, scratch=scratch, tmp=tmp)
+    argv, kernel_env = kernel_argv(
+        iso, limits, workdir, ipc_dir, env, scratch=scratch, tmp=tmp, shared=shared
+    )
     spec = {
         "argv": argv,
         "display_name": "Python 3 (grading sandbox)",

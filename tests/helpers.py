@@ -25,10 +25,19 @@ def fixture_course(root: Path, released: bool = False) -> Path:
     """A course directory at ``root`` whose only assignment is the fixture (no
     TensorFlow: seconds to grade); ``released``: release it too (makes the gradebook)."""
     shutil.copytree(FIXTURES / "notebooks" / "fixture", root / "notebooks" / "fixture")
+    copy_checkers(FIXTURES, root)
     write_config(root, "notebooks")
     if released:
         release(root, ["fixture"])
     return root
+
+
+def copy_checkers(source_root: Path, course: Path) -> None:
+    """The trusted checks of a course of the tests (``checkers/<assignment>.py``)."""
+    if (Path(source_root) / "checkers").is_dir():
+        shutil.copytree(
+            Path(source_root) / "checkers", Path(course) / "checkers", dirs_exist_ok=True
+        )
 
 
 def cell_by_grade_id(nb, grade_id):
@@ -157,6 +166,7 @@ def round_trip(
     with tempfile.TemporaryDirectory(prefix=f"roundtrip-{assignment}-") as tmp:
         course = Path(tmp)
         shutil.copytree(root / source_directory / assignment, course / "source" / assignment)
+        copy_checkers(root, course)
         write_config(course, "source", extra_config)
         leaks: list[str] = []
         try:

@@ -242,7 +242,17 @@ def autograde_batch(root: str | Path, options: Options | None = None) -> BatchRe
             **(env or {}),
         }
         tasks = [
-            make_task(root, s, template, source_directory, task_env, isolation, limits)
+            make_task(
+                root,
+                s,
+                template,
+                source_directory,
+                task_env,
+                isolation,
+                limits,
+                release=source_sha[s.assignment],
+                checker_jobs=1 if scheduler else max(1, jobs),
+            )  # fmt: skip
             for s in todo
         ]
         try:

@@ -99,6 +99,18 @@ def write_result(root: Path, result: dict, source_sha256: str) -> dict:
         "source_sha256": source_sha256,
         "graded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    checker = result.get("checker")
+    if checker:  # what decided: the trusted checker, on cases drawn from this seed
+        entry["seed"] = checker["seed"]
+        entry["checker"] = {
+            gid: {
+                "passed": v["passed"],
+                "public_passed": v["public_passed"],
+                "hidden": v["hidden"],
+                "kernel_passed": checker["kernel_passed"].get(gid),
+            }
+            for gid, v in checker["verdicts"].items()
+        }
     ledger = root / LEDGER
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.open("a+b") as fh:

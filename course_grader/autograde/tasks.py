@@ -136,8 +136,14 @@ def make_task(
     env: dict,
     isolation: str = "auto",
     limits: Limits | None = None,
+    release: str = "",
+    checker_jobs: int = 1,
 ) -> dict:
-    """Everything one submission's grading needs, as bytes and strings."""
+    """Everything one submission's grading needs, as bytes and strings. ``release``: the
+    assignment's fingerprint (it seeds the checker's hidden cases, with the submission);
+    ``checker_jobs``: how many checker processes a machine grading these keeps."""
+    from ..checker.exercises import source_of
+
     a = submission.assignment
     source = root / source_directory / a
     limits = limits or limits_for(source)
@@ -164,6 +170,9 @@ def make_task(
         "env": env,
         "timeout_s": limits.notebook_s,
         "sha256": sha256_of(*notebooks.values()),
+        "release": release,
+        "checker_source": source_of(a, root),
+        "checker_jobs": checker_jobs,
     }
 
 

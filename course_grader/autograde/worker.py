@@ -5,6 +5,8 @@ thread of the local pool, or a Dask worker."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import socket
@@ -14,9 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
+from ..checker.pool import CheckerFailed, shared
 from ..course import BUILD, write_config
 from ..restore import restore_file
 from ..sandbox import Isolation, Limits, probe, write_kernelspec
+from . import verdicts as trusted
 from .nbgrader_process import run_nbgrader_process
 
 _EXCEPTION_LINE = re.compile(r"^\s*(?:[\w]+\.)*(\w*(?:Error|Exception|Exit|Interrupt)\w*): (.+)$")
@@ -103,15 +109,25 @@ def _grade_submission(task: dict) -> dict:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env.update(task.get("env") or {})
+        checker = _plan(course, task, result)
+        if checker is None:
+            result["seconds"] = time.perf_counter() - start
+            return result
         env.update(_sandboxed_kernel(course, a, s, task, env))
-        write_config(course, task["source_directory"], extra=_kernel_config(task, course))
+        extra = _kernel_config(task, course) + "\n" + _asking_config(course)
+        write_config(course, task["source_directory"], extra=extra)
         argv = ["autograde", a, f"--student={s}", "--create", "--force"]
         returncode, log, timed_out = run_nbgrader_process(course, argv, env, task["timeout_s"])
         if returncode is None and not timed_out:  # the batch was stopped first
             result["reason"] = log
             returncode = 1
         result["log"] = log[-4000:]
-        if timed_out:
+        if "Exception while loading config file" in log:  # nbgrader went on with defaults
+            result["reason"] = (
+                "the private course's nbgrader_config.py did not load: "
+                + _last_error(log.split("Exception while loading config file", 1)[1])
+            )
+        elif timed_out:
             result["reason"] = f"timed out after {task['timeout_s']} s"
         elif returncode != 0:
             result["reason"] = _last_error(log)
@@ -124,12 +140,120 @@ def _grade_submission(task: dict) -> dict:
         if not result["reason"]:
             if not any(graded.glob("*.ipynb")):
                 result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
-            else:
+            elif _decide(course, task, checker, notebooks, result):
                 _read_scores(course, a, s, result)
                 result["files"] = _collected(graded)
                 result["ok"] = True
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+def checker_seed(task: dict) -> int:
+    """The seed of a submission's hidden cases: from its notebooks and the assignment's
+    fingerprint, so that a re-grade of the same submission draws the same cases and a
+    changed one (or a new release) draws new ones."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{task.get('release', '')}/{task['sha256']}".encode()).hexdigest()
+    return int(digest[:15], 16)
+
+
+def _checker_env(task: dict) -> dict:
+    keys = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+    return {k: v for k, v in (task.get("env") or {}).items() if k in keys}
+
+
+def _plan(course: Path, task: dict, result: dict) -> dict | None:
+    """Write the checker's questions for this submission (outside the kernel's reach);
+    None, with the reason in ``result``, when there is no checker to ask."""
+    if not task.get("checker_source"):
+        result["reason"] = (
+            f"no trusted checks for {task['assignment']}: course_grader/checker/exercises/"
+            f"{task['assignment']}.py (or checkers/{task['assignment']}.py in the course) is "
+            "missing, and the student's kernel decides no grade"
+        )
+        return None
+    seed = checker_seed(task)
+    requests = course / "checker" / "requests"
+    requests.mkdir(parents=True)
+    exchange = course / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    pool = shared(task.get("checker_jobs", 1), env=_checker_env(task))
+    try:
+        groups = pool.call("plan", task["checker_source"], task["assignment"], seed, str(requests))
+    except CheckerFailed as exc:
+        result["reason"] = f"the checker could not write its questions: {exc}"[:1000]
+        return None
+    (course / "checker" / "plan.json").write_text(json.dumps(groups))
+    result["seed"] = seed
+    return {"seed": seed, "pool": pool, "exchange": exchange}
+
+
+def _asking_config(course: Path) -> str:
+    """nbgrader settings that make the kernel answer the checker after the notebook."""
+    return "\n".join(
+        [
+            f"c.AskTheKernel.plan = {str(course / 'checker' / 'plan.json')!r}",
+            f"c.AskTheKernel.requests = {str(course / 'checker' / 'requests')!r}",
+            f"c.AskTheKernel.exchange = {str(course / 'exchange')!r}",
+        ]
+    )
+
+
+def submission_cells(notebooks: dict[str, bytes], released: dict[str, bytes]) -> dict:
+    """The submission's code as the checker's static rules read it: each solution
+    cell's source by grade_id, and every code cell the release does not have."""
+    answers, added = {}, []
+    given = set()
+    for data in released.values():
+        with contextlib.suppress(Exception):
+            given |= {c.source for c in nbformat.reads(data.decode(), as_version=4).cells}
+    for data in notebooks.values():
+        try:
+            nb = nbformat.reads(data.decode("utf-8", "replace"), as_version=4)
+        except Exception:  # noqa: BLE001 - nbgrader has said what is wrong with it
+            continue
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            meta = cell.get("metadata", {}).get("nbgrader") or {}
+            if meta.get("solution") and meta.get("grade_id"):
+                answers[meta["grade_id"]] = cell.source
+            elif not meta and cell.source not in given:
+                added.append(cell.source)
+    return {"answers": answers, "added": added}
+
+
+def _decide(course: Path, task: dict, checker: dict, notebooks: dict, result: dict) -> bool:
+    """The checker's verdicts on the kernel's answers, written into the private course;
+    False, with the reason in ``result``, when the checker could not decide."""
+    a, s = task["assignment"], task["student"]
+    cells = submission_cells(notebooks, task.get("released") or {})
+    try:
+        verdicts = checker["pool"].call(
+            "decide", task["checker_source"], a, checker["seed"], str(checker["exchange"]),
+            cells, task.get("release", ""),
+        )  # fmt: skip
+    except CheckerFailed as exc:
+        result["reason"] = f"the checker could not decide: {exc}"[:1000]
+        return False
+    kernel = trusted.apply(course, a, s, verdicts)
+    result["checker"] = {
+        "seed": checker["seed"],
+        "verdicts": verdicts,
+        "kernel_passed": kernel,
+    }
+    asked = checker["exchange"] / "asked.json"
+    if asked.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            stopped = [g for g in json.loads(asked.read_text()) if g.get("stopped")]
+            if stopped:
+                result["notes"].append(
+                    f"the kernel stopped answering at {stopped[0]['grade_id']}: "
+                    f"{stopped[0]['stopped'][:200]}"
+                )
+    return True
 
 
 MAX_RESULT_BYTES = 200 * 1024 * 1024  # an autograded folder larger than this is cut
@@ -202,7 +326,15 @@ def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> di
     tmp.mkdir()
     tmp.chmod(0o1777)  # the kernel's /tmp, whichever user it runs as
     write_kernelspec(
-        course / "jupyter", iso, limits, workdir, ipc, kernel_env, scratch=scratch, tmp=tmp
+        course / "jupyter",
+        iso,
+        limits,
+        workdir,
+        ipc,
+        kernel_env,
+        scratch=scratch,
+        tmp=tmp,
+        shared=(course / "exchange",) if (course / "exchange").is_dir() else (),
     )
     return {
         "JUPYTER_PATH": os.pathsep.join([str(course / "jupyter"), env.get("JUPYTER_PATH", "")]),

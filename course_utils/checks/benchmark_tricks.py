@@ -55,6 +55,12 @@ def check_rgb_pca(function, exercise: str):
     images = pca_probe()
     call = "rgb_pca(images of shape (4, 16, 16, 3))"
     got = call_student(exercise, call, function, images.copy())
+    judge_rgb_pca(got, want, exercise, call)
+
+
+def judge_rgb_pca(got, want: dict, exercise: str, call: str) -> None:
+    """Fail unless ``got`` is (eigenvalues, eigenvectors) as ``want`` says (each
+    eigenvector up to its sign)."""
     if not isinstance(got, tuple | list) or len(got) != 2:
         fail(exercise, f"{call} should return (eigenvalues, eigenvectors).")
     values = same_shape(exercise, call + "[0]", got[0], want["eigenvalues"], "3 eigenvalues.")
@@ -110,32 +116,41 @@ def check_pca_color(function, exercise: str, cases=(0,)):
             exercise, call, function, images.copy(), values, vectors,
             np.random.default_rng(7 + i), 0.1,
         )  # fmt: skip
-        got = same_shape(exercise, call, got, want, "the images keep their shape.")
-        if np.allclose(got, want, atol=1e-6):
-            continue
-        shift = (got - images).reshape(m, -1, 3)
-        alpha = np.random.default_rng(7 + i).normal(0.0, 0.1, size=(m, 3))
-        if not np.allclose(shift, shift[:, :1], atol=1e-9):
-            hint = (
-                "draw alpha once per image (rng.normal(0.0, sigma, size=(m, 3))) and add the "
-                "same RGB shift to every pixel of that image."
-            )
-        elif np.allclose(shift[:, 0], alpha @ vectors.T, atol=1e-9):
-            hint = "scale each alpha by its eigenvalue: the shift is V @ (alpha * eigenvalues)."
-        elif np.allclose(shift[:, 0], (alpha * values) @ vectors, atol=1e-9):
-            hint = "eigenvector i is column i of eigenvectors: the shift is V @ (alpha * lambda)."
-        else:
-            hint = (
-                "shift = eigenvectors @ (alpha * eigenvalues), with alpha = rng.normal(0.0, "
-                "sigma, size=(m, 3)) drawn once, row i for image i."
-            )
-        where = tuple(int(v) for v in np.unravel_index(np.abs(got - want).argmax(), want.shape))
-        fail(
-            exercise,
-            f"{call}: at {where} expected {want[where]:.6f}, found {got[where]:.6f}.",
-            hint,
-        )
+        judge_pca_color(got, want, images, values, vectors, 7 + i, 0.1, exercise, call)
     return len(cases)
+
+
+def judge_pca_color(got, want, images, values, vectors, seed, sigma, exercise, call) -> None:
+    """Fail unless ``got`` is ``want`` (the reference's shifted images for
+    ``np.random.default_rng(seed)``), naming what the shift got wrong."""
+    want = np.asarray(want)
+    values, vectors = np.asarray(values), np.asarray(vectors)
+    m = len(images)
+    got = same_shape(exercise, call, got, want, "the images keep their shape.")
+    if np.allclose(got, want, atol=1e-6):
+        return
+    shift = (got - images).reshape(m, -1, 3)
+    alpha = np.random.default_rng(seed).normal(0.0, sigma, size=(m, 3))
+    if not np.allclose(shift, shift[:, :1], atol=1e-9):
+        hint = (
+            "draw alpha once per image (rng.normal(0.0, sigma, size=(m, 3))) and add the "
+            "same RGB shift to every pixel of that image."
+        )
+    elif np.allclose(shift[:, 0], alpha @ vectors.T, atol=1e-9):
+        hint = "scale each alpha by its eigenvalue: the shift is V @ (alpha * eigenvalues)."
+    elif np.allclose(shift[:, 0], (alpha * values) @ vectors, atol=1e-9):
+        hint = "eigenvector i is column i of eigenvectors: the shift is V @ (alpha * lambda)."
+    else:
+        hint = (
+            "shift = eigenvectors @ (alpha * eigenvalues), with alpha = rng.normal(0.0, "
+            "sigma, size=(m, 3)) drawn once, row i for image i."
+        )
+    where = tuple(int(v) for v in np.unravel_index(np.abs(got - want).argmax(), want.shape))
+    fail(
+        exercise,
+        f"{call}: at {where} expected {want[where]:.6f}, found {got[where]:.6f}.",
+        hint,
+    )
 
 
 def check_augmenter(build, key: str, exercise: str, input_shape=(8, 8, 3), **kwargs):
@@ -150,38 +165,51 @@ def check_augmenter(build, key: str, exercise: str, input_shape=(8, 8, 3), **kwa
             model.build((None, *shape))
         return model
 
-    want = [row["type"] for row in expected(key)["layers"]]
+    want = expected(key)
     with student_code(exercise):
         first = built(input_shape)
-    if isinstance(first, keras.Model) and len(first.layers) != len(want):
+    if not isinstance(first, keras.Model):
+        check_model(built, key, exercise, input_shape)  # says what it found instead
+    judge_augmenter(first, want, kwargs, exercise, input_shape)
+    return first
+
+
+def judge_augmenter(model, want: dict, kwargs: dict, exercise: str, input_shape=(8, 8, 3)):
+    """Fail unless the built augmenter ``model`` has the reference's layers (``want``,
+    a :func:`~course_utils.checks.models.describe` result), passes images through
+    unchanged at inference and distorts them in training. ``model`` is run, so it must
+    hold Keras' own layers only (the checker rebuilds it from its configuration)."""
+    from .models import describe, judge_model
+
+    first = model
+    want_types = [row["type"] for row in want["layers"]]
+    if len(first.layers) != len(want_types):
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         fail(
             exercise,
-            f"build_augmenter({args}) should have {len(want)} layers ({', '.join(want)}), "
+            f"build_augmenter({args}) should have {len(want_types)} layers "
+            f"({', '.join(want_types)}), "
             f"found {len(first.layers)} ({', '.join(type(x).__name__ for x in first.layers)}).",
             "one layer per distortion, in the order given; leave a layer out when its "
             "argument is False or 0.",
         )
     images = np.random.default_rng(3).uniform(0, 1, size=(4, *input_shape)).astype("float32")
-    if isinstance(first, keras.Model) and not np.array_equal(
-        np.asarray(first(images, training=False)), images
-    ):
+    if not np.array_equal(np.asarray(first(images, training=False)), images):
         fail(
             exercise,
             "at inference (training=False) the augmenter changed the images.",
             "use Keras' Random* layers only: they distort in training and pass images "
             "through unchanged at inference.",
         )
-    model = check_model(built, key, exercise, input_shape)
+    judge_model(describe(first, exercise), want, exercise)
     if kwargs.get("flip", True) and np.array_equal(
-        np.asarray(model(images, training=True)), images
+        np.asarray(first(images, training=True)), images
     ):
         fail(
             exercise,
             "in training (training=True) the augmenter left the images unchanged.",
             "the layers must get the function's arguments (a factor of 0 does nothing).",
         )
-    return model
 
 
 _CROP_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right", "centre")
@@ -194,6 +222,13 @@ def check_ten_crop(function, key: str, exercise: str, shape=(2, 7, 9, 2), crop_s
     images = crop_probe(shape)
     call = f"ten_crop(images of shape {shape}, {crop_size})"
     got = call_student(exercise, call, function, images.copy(), crop_size)
+    return judge_ten_crop(got, want, shape, exercise, call)
+
+
+def judge_ten_crop(got, want, shape, exercise: str, call: str):
+    """Fail unless ``got`` holds the ten crops ``want`` holds of ``crop_probe(shape)``,
+    naming the first wrong crop by the pixel it starts at."""
+    want = np.asarray(want)
     got = same_shape(
         exercise, call, got, want,
         "(m, 10, crop_size, crop_size, n_C): stack the ten crops on axis 1.",
@@ -231,6 +266,12 @@ def check_ensemble(function, key: str, exercise: str):
     X = crop_probe((2, 4, 4, 2)) / 32.0
     call = "ensemble_predict([three models], X of shape (2, 4, 4, 2))"
     got = call_student(exercise, call, function, probe_models(3), X)
+    return judge_ensemble(got, want, exercise, call)
+
+
+def judge_ensemble(got, want, exercise: str, call: str):
+    """Fail unless ``got`` is the ensemble's averaged probabilities ``want``."""
+    want = np.asarray(want)
     got = same_shape(
         exercise, call, got, want,
         "return class probabilities, one row per example - not the predicted labels.",
@@ -264,6 +305,12 @@ def check_multi_crop(function, key: str, exercise: str, crop_size=4):
         got = call_student(exercise, call, function, probe_models(1)[0], X, crop_size)
     finally:
         forget("ten_crop")
+    return judge_multi_crop(got, want, exercise, call)
+
+
+def judge_multi_crop(got, want, exercise: str, call: str):
+    """Fail unless ``got`` is the ten-crop average of probabilities ``want``."""
+    want = np.asarray(want)
     got = same_shape(
         exercise, call, got, want,
         "return class probabilities, one row per image: average over its ten crops.",

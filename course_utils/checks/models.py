@@ -51,9 +51,10 @@ def build_model(build, exercise: str, input_shape):
     return model
 
 
-def describe(model, exercise: str) -> dict:
+def describe(model, exercise: str, restore: bool = True) -> dict:
     """``{"layers": layer_table(model), "output": seeded_output(model)}``, or a
-    :class:`CheckFailure` for a model without a defined input."""
+    :class:`CheckFailure` for a model without a defined input. ``restore=False``: the
+    model is thrown away after, its weights need not be kept."""
     try:
         layers = layer_table(model)
     except (AttributeError, ValueError) as exc:
@@ -62,7 +63,7 @@ def describe(model, exercise: str) -> dict:
             f"the model has no defined input, so its layers have no shapes ({exc}).",
             "start the model from keras.Input(input_shape).",
         )
-    return {"layers": layers, "output": seeded_output(model)}
+    return {"layers": layers, "output": seeded_output(model, restore=restore)}
 
 
 def _compare_names(want: list[dict], got: list[dict], exercise: str) -> None:

@@ -54,6 +54,13 @@ def check_gradient_norms(function, key: str, exercise: str):
     model, X, Y = gradient_probe()
     with student_code(exercise):
         got = function(model, X, Y)
+    judge_gradient_norms(got, want, len(X), exercise)
+    return got
+
+
+def judge_gradient_norms(got, want: dict, batch_size: int, exercise: str) -> None:
+    """Fail unless ``got`` is ``{layer name: norm}`` as ``want`` (for a batch of
+    ``batch_size``), naming the first layer that differs."""
     if not isinstance(got, dict):
         fail(
             exercise,
@@ -80,8 +87,8 @@ def check_gradient_norms(function, key: str, exercise: str):
                 "the L2 norm of the gradient of the mean loss w.r.t. layer.kernel, with the "
                 "model called as in a training step: model(X, training=True)."
             )
-            if np.allclose(ratios, len(X), rtol=1e-3):
-                hint = f"every norm is {len(X)}x too large: average the loss over the " \
+            if np.allclose(ratios, batch_size, rtol=1e-3):
+                hint = f"every norm is {batch_size}x too large: average the loss over the " \
                     "batch, do not sum it."  # fmt: skip
             fail(
                 exercise,
@@ -89,7 +96,6 @@ def check_gradient_norms(function, key: str, exercise: str):
                 f"found {found[name]:.6g}.",
                 hint,
             )
-    return got
 
 
 # correct stand-ins for helpers an exercise builds on, so that it is graded on its own
