@@ -20,7 +20,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The student's JupyterLab: no instructor panels, no news prompt (jupyter/student/).
 STUDENT_LAB := JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/student
 
-.PHONY: help env lab author release test browser lint bench grade clean
+.PHONY: help env clean-env lab author release test browser lint bench grade clean
 
 help:
 	@echo "make env      create .venv and install everything (the other targets do it too)"
@@ -33,6 +33,7 @@ help:
 	@echo "make grade    the grading flow on example submissions, in build/demo/"
 	@echo "make bench    run every benchmark in benchmarks/ and print its figures"
 	@echo "make clean    remove build/ (keeps .venv)"
+	@echo "make clean-env  remove .venv/ (then: make env TF=gpu for TensorFlow with CUDA)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -98,3 +99,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build
+
+# TensorFlow's cpu and gpu wheels cannot share one environment: start a fresh one
+clean-env:
+	rm -rf $(VENV)

@@ -31,7 +31,6 @@ from pathlib import Path
 import nbformat
 
 from .markers import (
-    HIDDEN,
     HIDDEN_BEGIN,
     HIDDEN_END,
     SOLUTION,
@@ -131,6 +130,30 @@ def refresh_outputs(path: str | Path, timeout: int = 900) -> int:
     return kept
 
 
+def _checker_hint(path: Path) -> str:
+    name = path.stem
+    return f"course_grader/checker/exercises/{name}.py or checkers/{name}.py in the course"
+
+
+def _checked_grade_ids(path: Path) -> tuple[set | None, str]:
+    """The grade_ids the trusted checker has exercises for, for the assignment of the
+    source notebook ``path`` (``notebooks/<a>/<a>.ipynb``); (None, problem) when there
+    is no exercise module or it does not load."""
+    from .checker import exercises
+
+    course_root = path.resolve().parent.parent.parent
+    source = exercises.source_of(path.stem, course_root)
+    if source is None:
+        return None, (
+            f"{path}: no trusted checks for this assignment ({_checker_hint(path)}); the "
+            "grader decides every grade there, so it cannot grade this notebook."
+        )
+    try:
+        return {e.grade_id for e in exercises.load(source, path.stem)}, ""
+    except Exception as exc:  # noqa: BLE001 - the author's module: say what is wrong
+        return None, f"{path}: the trusted checks do not load: {type(exc).__name__}: {exc}"
+
+
 def check_notebook(path: str | Path) -> list[str]:
     """Return the problems found in one source notebook (empty when it is fine)."""
     path = Path(path)
@@ -152,6 +175,9 @@ def check_notebook(path: str | Path) -> list[str]:
             "Clear the outputs of cells nbval does not compare."
         )
 
+    checked, problem = _checked_grade_ids(path)
+    if problem:
+        problems.append(problem)
     seen: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
         where = f"{path}: cell {index}"
@@ -225,10 +251,19 @@ def check_notebook(path: str | Path) -> list[str]:
         if has_solution_marks and not balanced(text, SOLUTION):
             problems.append(f"{where}: solution markers are not balanced.")
         if has_hidden_marks:
-            if not grade or solution:
-                problems.append(f"{where}: hidden tests belong in a locked, graded test cell.")
-            if not balanced(text, HIDDEN):
-                problems.append(f"{where}: hidden-test markers are not balanced.")
+            problems.append(
+                f"{where}: hidden tests in a notebook reach the grading kernel (nbgrader puts "
+                "them back before it runs the notebook); write them as cases of the trusted "
+                f"checker instead ({_checker_hint(path)}) and delete the "
+                f"'{HIDDEN_BEGIN}' block."
+            )
+        if grade and not solution and cell.cell_type == "code" and checked is not None:
+            if grade_id not in checked:
+                problems.append(
+                    f"{where}: no trusted check for this test cell in {_checker_hint(path)}; "
+                    "every test cell's grade is decided there (the kernel decides none): add "
+                    f"an Exercise('{grade_id}', ...)."
+                )
 
     try:
         from nbgrader.nbgraderformat import MetadataValidator

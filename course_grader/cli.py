@@ -170,27 +170,59 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", help="generate the student notebooks into build/release")
+    p = sub.add_parser(
+        "release",
+        help="generate the student notebooks into build/release",
+        description="Generate the student version of each assignment (solutions cut out) "
+        "into build/release/<assignment>/, after checking the source notebook and that "
+        "no line of a solution remains; a leak refuses the release. Also records the "
+        "assignments in the gradebook (build/gradebook.db).",
+    )
     _which(p)
     p.add_argument(
         "--bundle",
         metavar="DIR",
-        help="also make DIR a self-contained student repository (no solutions in it)",
+        help="also make DIR a self-contained student repository: the releases, a copy of "
+        "course_utils, the data, a README and a Makefile; never the solutions or the grader",
     )
     p.add_argument("--force", action="store_true", help="replace an existing bundle DIR")
     p.set_defaults(func=_cmd_release)
 
-    p = sub.add_parser("workspace", help="copy new released notebooks to a student folder")
-    p.add_argument("dest", nargs="?", default=f"{BUILD}/student")
+    p = sub.add_parser(
+        "workspace",
+        help="copy new released notebooks to a student folder",
+        description="Copy the released notebooks into a student's working folder, keeping "
+        "every file that is already there (a student's answers are never overwritten). "
+        "`make lab` opens JupyterLab on it.",
+    )
+    p.add_argument(
+        "dest",
+        nargs="?",
+        default=f"{BUILD}/student",
+        help=f"the student's folder (default: {BUILD}/student)",
+    )
     p.set_defaults(func=_cmd_workspace)
 
     p = sub.add_parser(
-        "refresh-outputs", help="run source notebooks, keep only the outputs nbval compares"
+        "refresh-outputs",
+        help="run source notebooks, keep only the outputs nbval compares",
+        description="Run each source notebook top to bottom with the quick budget and keep "
+        "only the outputs of its `# NBVAL_CHECK_OUTPUT` cells (what nbval compares), in "
+        "place; a notebook that does not run is left unchanged. Running it twice on an "
+        "unchanged notebook changes nothing.",
     )
-    p.add_argument("notebooks", nargs="+")
+    p.add_argument("notebooks", nargs="+", help="notebooks/<a>/<a>.ipynb files")
     p.set_defaults(func=_cmd_refresh_outputs)
 
-    p = sub.add_parser("check-sources", help="check nbgrader metadata and stored outputs")
+    p = sub.add_parser(
+        "check-sources",
+        help="check nbgrader metadata and stored outputs",
+        description="Check every source notebook under notebooks/: valid nbgrader metadata "
+        "(unique grade_ids, points, locked test cells), balanced solution markers, no "
+        "hidden tests in a notebook (they belong to the trusted checker), a trusted check "
+        "for every test cell, stored outputs only where nbval compares them. Writes "
+        "nothing; exits 1 when there is a problem.",
+    )
     p.set_defaults(func=_cmd_check_sources)
 
     p = sub.add_parser(
@@ -253,16 +285,33 @@ def _parser() -> argparse.ArgumentParser:
     _which(p, students=True)
     p.set_defaults(func=_cmd_autograde)
 
-    p = sub.add_parser("feedback", help="write per-student HTML feedback (no hidden tests)")
+    p = sub.add_parser(
+        "feedback",
+        help="write per-student HTML feedback (no hidden tests)",
+        description="Write one HTML page per graded submission, "
+        f"{BUILD}/feedback/<student>/<assignment>/<assignment>.html, and an index.html per "
+        "student: each graded cell's points and the checker's message, never a hidden "
+        "check or a traceback; what the student's code printed is escaped and capped.",
+    )
     _which(p, students=True)
     p.set_defaults(func=_cmd_feedback)
 
-    p = sub.add_parser("export", help="write grades.csv, a column per exercise")
+    p = sub.add_parser(
+        "export",
+        help="write grades.csv, a column per exercise",
+        description="Write the class's grades as CSV: a row per student, a column per "
+        "graded cell and per assignment, the total, and a status that says why a "
+        "submission is missing, was rejected at collect, or could not be graded.",
+    )
     p.add_argument("--output", "-o", help=f"where (default: {BUILD}/grades.csv)")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser(
-        "report", help="score distribution per exercise (plot) and the most failed checks"
+        "report",
+        help="score distribution per exercise (plot) and the most failed checks",
+        description=f"Write {BUILD}/report/<assignment>.png and .md: the score distribution "
+        "of each exercise and of the totals, and the checks the class failed most (their "
+        "messages grouped, counted in students); print a summary.",
     )
     _which(p)
     p.set_defaults(func=_cmd_report)
@@ -270,13 +319,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``course`` command."""
+    """Entry point of the ``course`` command. Everything it prints is made safe for the
+    terminal (:mod:`course_grader.terminal`): a file name or a message a submission
+    chose cannot move the cursor, erase a line or set the window's title."""
+    from .terminal import SafeStream
+
     args = _parser().parse_args(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     try:
         return args.func(args)
     except GradingError as exc:
         print(f"course {args.command}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import nbformat
 from nbformat.reader import NotJSONError
 
 from .course import BUILD, GradingError, find_assignments, write_atomic
+from .terminal import safe
 
 # (name, pattern on the path inside the export); first match wins
 LAYOUTS = [
@@ -85,7 +86,7 @@ class CollectReport:
             f"{len(self.rejected)} file(s) rejected"
         ]
         for r in self.rejected:
-            lines.append(f"  rejected {r.file}: {r.reason}")
+            lines.append(f"  rejected {safe(r.file)}: {safe(r.reason)}")
         return "\n".join(lines)
 
 
@@ -104,19 +105,58 @@ def _zip_time(info: zipfile.ZipInfo) -> dt.datetime:
     return dt.datetime(*info.date_time, tzinfo=dt.UTC)
 
 
-def _entries(path: Path) -> Iterator[tuple[str, bytes, dt.datetime]]:
-    """(path inside the export, content, modification time) of every file."""
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a submission larger than this is not read
+MAX_RATIO = 200  # a zip member that unpacks to more than 200x its packed size
+
+
+def _entries(path: Path) -> Iterator[tuple[str, bytes | str, dt.datetime]]:
+    """(path inside the export, content, modification time) of every file; the content
+    is a str - the reason - for a file too large to read (its size is known before)."""
+    limit = f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"
     if path.is_dir():
-        files = [p for p in sorted(path.rglob("*")) if p.is_file()]
+        files = [p for p in sorted(path.rglob("*")) if p.is_file() and not p.is_symlink()]
         names = [p.relative_to(path).as_posix() for p in files]
         for p, name in zip(files, names, strict=True):
-            mtime = dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC)
+            info = p.stat()
+            mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.UTC)
+            if info.st_size > MAX_NOTEBOOK_BYTES:
+                yield (
+                    name,
+                    f"{info.st_size:,} bytes: larger than a notebook may be ({limit})",
+                    mtime,
+                )
+                continue
             yield name, p.read_bytes(), mtime
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if not info.is_dir():
-                    yield info.filename, zf.read(info), _zip_time(info)
+                if info.is_dir():
+                    continue
+                when = _zip_time(info)
+                if info.file_size > MAX_NOTEBOOK_BYTES:
+                    yield (
+                        info.filename,
+                        f"unpacks to {info.file_size:,} bytes: larger than a "
+                        f"notebook may be ({limit}); not unpacked",
+                        when,
+                    )
+                    continue
+                if info.compress_size and info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1024
+                ):
+                    yield (
+                        info.filename,
+                        f"unpacks to {info.file_size:,} bytes from "
+                        f"{info.compress_size:,} (a zip bomb?); not unpacked",
+                        when,
+                    )
+                    continue
+                try:
+                    data = zf.read(info)
+                except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                    yield info.filename, f"cannot be unpacked: {exc}", when
+                    continue
+                yield info.filename, data, when
     elif path.exists():
         raise GradingError(f"{path} is neither a folder nor a zip file")
     else:
@@ -244,6 +284,9 @@ def collect(
             what = f"unknown assignment {found!r}" if found else "no assignment name in it"
             reject(f"{what}; give --assignment (known: {', '.join(names)})")
             continue
+        if isinstance(data, str):  # too large, or not unpacked: the reason
+            reject(data)
+            continue
         if not data.strip():
             reject("the file is empty")
             continue
@@ -299,15 +342,40 @@ def collect(
         write_atomic(target, data)
         write_atomic(folder / "timestamp.txt", mtime.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
 
-    _write_csv(root / BUILD / "grading" / "collect.csv", report)
+    _append_csv(root / BUILD / "grading" / "collect.csv", report, Path(path))
     return report
 
 
-def _write_csv(path: Path, report: CollectReport) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["file", "student", "assignment", "status", "reason"])
+COLUMNS = ["collected_at", "source", "file", "student", "assignment", "status", "reason"]
+
+
+def read_collect_log(path: Path) -> list[dict]:
+    """Every row of every ``course collect`` so far (``build/grading/collect.csv``),
+    oldest first; rows of the older format (one collect, no time) have an empty
+    ``collected_at``."""
+    if not path.is_file():
+        return []
+    with path.open(newline="") as fh:
+        return [{c: row.get(c) or "" for c in COLUMNS} for row in csv.DictReader(fh)]
+
+
+def _append_csv(path: Path, report: CollectReport, source: Path) -> None:
+    """Add this collect's rows, with its time and source, to the log of every collect:
+    nothing a collect recorded is lost by the next one."""
+    rows = read_collect_log(path)
+    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for r in report.rows:
-        writer.writerow([r.file, r.student, r.assignment, r.status, r.reason])
+        rows.append(
+            dict(
+                zip(
+                    COLUMNS,
+                    [when, str(source), r.file, r.student, r.assignment, r.status, r.reason],
+                    strict=True,
+                )
+            )
+        )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
     write_atomic(path, buffer.getvalue())

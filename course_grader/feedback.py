@@ -349,9 +349,13 @@ def _graded(root, course, sub, entry, hidden, details) -> GradedSubmission:
                 res = results[(nb_name, gid)]
                 message, line = error_message(outputs, cell.get("execution_count"))
                 res.message = redact(message, hidden_here)
-                res.hidden = line is not None and any(
-                    a <= line <= b for a, b in marked_ranges(cell.source, HIDDEN)
-                )
+                checker = (cell.get("metadata", {}).get("course") or {}).get("checker")
+                if checker is not None:  # the trusted checker decided: it says which case
+                    res.hidden = bool(checker.get("hidden"))
+                else:
+                    res.hidden = line is not None and any(
+                        a <= line <= b for a, b in marked_ranges(cell.source, HIDDEN)
+                    )
                 res.stdout = redact(_stdout(outputs), hidden_here)
                 if not meta.get("solution"):
                     res.public_source = public.get(gid)

@@ -2,6 +2,10 @@
 kernel's folders to its own unprivileged user and become that user, then run the kernel.
 
     python launcher.py exec [--limits JSON] [--uid U --own PATH ...] -- CMD ...
+    python launcher.py cgroup --version v1|v2 --name N --memory-mb M --pids P -- CMD ...
+
+(``cgroup`` runs first, outside the sandbox and as root: it puts itself, and so every
+process the kernel will start, into a cgroup of its own, then runs the sandbox.)
 
 This file is the only one of the grader that a grading kernel's sandbox sees (bound
 read-only by :mod:`course_grader.sandbox`): it imports nothing but the standard library.
@@ -44,7 +48,41 @@ def run(argv: list[str]) -> None:
     os.execv(cmd[0], cmd)
 
 
+def cgroup(argv: list[str]) -> None:
+    """Create the cgroup(s) ``--name`` with the limits, move into them, exec CMD."""
+    p = argparse.ArgumentParser(prog="launcher.py cgroup")
+    p.add_argument("--version", choices=("v1", "v2"), required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--memory-mb", type=int, required=True)
+    p.add_argument("--pids", type=int, required=True)
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = p.parse_args(argv)
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    memory = str(args.memory_mb * 1024 * 1024)
+    root = "/sys/fs/cgroup"
+    if args.version == "v1":
+        settings = [
+            (f"{root}/memory/{args.name}", {"memory.limit_in_bytes": memory}),
+            (f"{root}/pids/{args.name}", {"pids.max": str(args.pids)}),
+        ]
+    else:
+        settings = [
+            (f"{root}/{args.name}", {"memory.max": memory, "memory.swap.max": "0",
+                                      "pids.max": str(args.pids)}),
+        ]  # fmt: skip
+    for folder, limits in settings:
+        os.makedirs(folder, exist_ok=True)
+        for name, value in limits.items():
+            with contextlib.suppress(FileNotFoundError):  # memory.swap.max: no swap here
+                with open(os.path.join(folder, name), "w") as fh:
+                    fh.write(value)
+        with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
+            fh.write(str(os.getpid()))
+    os.execv(cmd[0], cmd)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["exec"]:
-        sys.exit("usage: python launcher.py exec [--limits JSON] [--uid U --own PATH] -- CMD")
-    run(sys.argv[2:])
+    commands = {"exec": run, "cgroup": cgroup}
+    if sys.argv[1:2] == [] or sys.argv[1] not in commands:
+        sys.exit("usage: python launcher.py exec|cgroup ... -- CMD")
+    commands[sys.argv[1]](sys.argv[2:])

@@ -47,19 +47,15 @@ def _num(x: float | None) -> str:
 
 # --------------------------------------------------------------------------- grades.csv
 def rejected_at_collect(root: Path) -> dict[tuple[str, str], str]:
-    """``{(assignment, student): reason}`` of the files ``course collect`` rejected last
-    (``build/grading/collect.csv``) where it could tell whose and which they were."""
-    path = root / BUILD / "grading" / "collect.csv"
+    """``{(assignment, student): reason}`` of the files any ``course collect`` rejected
+    (every collect's rows, ``build/grading/collect.csv``) where it could tell whose and
+    which they were - the first reason of each."""
+    from .collect import read_collect_log
+
     found: dict[tuple[str, str], str] = {}
-    if path.is_file():
-        with path.open(newline="") as fh:
-            for row in csv.DictReader(fh):
-                if (
-                    row.get("status") == "rejected"
-                    and row.get("student")
-                    and row.get("assignment")
-                ):
-                    found.setdefault((row["assignment"], row["student"]), row.get("reason", ""))
+    for row in read_collect_log(root / BUILD / "grading" / "collect.csv"):
+        if row["status"] == "rejected" and row["student"] and row["assignment"]:
+            found.setdefault((row["assignment"], row["student"]), row["reason"])
     return found
 
 

@@ -36,6 +36,26 @@ def _grade_id(cell) -> str | None:
     return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
+def _same_cell(cells, indices: list[int], released, taken: set) -> int | None:
+    """Of the submission's cells that carry ``released``'s cell id, the one that is it:
+    the one claiming its grade_id, else the one with its source; None when none of them
+    does (then a cell claiming the grade_id elsewhere is it, else the first with the id).
+    A cell planted above with a test's id must not move that test, even when nbformat
+    gave the test a new id for the duplicate."""
+    free = [i for i in indices if i not in taken]
+    if not free:
+        return None
+    gid = _grade_id(released)
+    for test in (
+        lambda i: _grade_id(cells[i]) == gid,
+        lambda i: cells[i].get("source") == released.get("source"),
+    ):
+        found = [i for i in free if test(i)]
+        if found:
+            return found[0]
+    return None  # only a cell that took its id: the one claiming its grade_id comes first
+
+
 def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[str]]:
     """The submission with the release's nbgrader cells back in place, and what changed.
 
@@ -44,10 +64,11 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
     nb = copy.deepcopy(submitted)
     notes: list[str] = []
     wanted = [c for c in released.cells if _grade_id(c)]
-    by_id = {}  # the first cell with each id (a copied cell may repeat it)
+    by_ids: dict[str, list[int]] = {}  # a copied or planted cell may repeat an id
     for i, c in enumerate(nb.cells):
         if c.get("id"):
-            by_id.setdefault(c.get("id"), i)
+            by_ids.setdefault(c.get("id"), []).append(i)
+    by_id = {k: v[0] for k, v in by_ids.items()}
     no_ids = (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5)  # cells have none
     by_grade = {}
     for i, c in enumerate(nb.cells):
@@ -57,9 +78,12 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
     taken: set[int] = set()
     for cell in wanted:
         gid = _grade_id(cell)
-        i = by_id.get(cell.get("id"))  # the same cell, whatever its metadata says now
+        same_id = by_ids.get(cell.get("id"), [])
+        i = _same_cell(nb.cells, same_id, cell, taken)
         if i is None or i in taken:
             i = by_grade.get(gid)
+        if i is None or i in taken:  # its id alone (its metadata was changed or removed)
+            i = next((j for j in same_id if j not in taken), None)
         if i is None or i in taken:
             continue
         matched[gid] = i
@@ -77,11 +101,16 @@ def restore_structure(submitted, released) -> tuple[nbformat.NotebookNode, list[
             nb.cells[i] = new
             mine = new
         mine.metadata["nbgrader"] = copy.deepcopy(cell.metadata["nbgrader"])
-    # cells claiming a grade_id they were not matched to: plain cells now
+    # cells claiming a grade_id they were not matched to, or nbgrader metadata without
+    # one (points with no grade_id: nbgrader would fail the whole notebook): plain cells
     for i, c in enumerate(nb.cells):
-        if _grade_id(c) and i not in taken:
+        if i in taken or "nbgrader" not in c.get("metadata", {}):
+            continue
+        if _grade_id(c):
             notes.append(f"a cell claiming grade_id {_grade_id(c)!r} is not graded")
-            del c.metadata["nbgrader"]
+        else:
+            notes.append(f"cell {i}: nbgrader metadata without a grade_id; not graded")
+        del c.metadata["nbgrader"]
     # missing cells: after their predecessor in the release (or at the top)
     out = list(nb.cells)
     anchor = {}  # index in nb.cells -> cells to insert after it

@@ -37,6 +37,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -94,6 +95,10 @@ class Limits:
     open_files: int = 1024
     cell_s: int = CELL_TIMEOUT_S
     notebook_s: int = NOTEBOOK_TIMEOUT_S
+    total_memory_mb: int = 8192  # all its processes together, RAM (a cgroup, where there is one)
+    tmp_mb: int = 1024  # its /tmp (in memory, counted in total_memory_mb)
+    shm_mb: int = 256  # its /dev/shm
+    work_mb: int = 1024  # its working folder, where the notebook runs
 
     def rlimits(self) -> dict[str, int]:
         mb = 1024 * 1024
@@ -109,7 +114,9 @@ class Limits:
     def describe(self) -> str:
         return (
             f"memory {self.memory_mb} MB and CPU {self.cpu_s} s per process, "
+            f"{self.total_memory_mb} MB for all its processes, "
             f"{self.processes} processes/threads, files up to {self.file_mb} MB, "
+            f"/tmp {self.tmp_mb} MB, /dev/shm {self.shm_mb} MB, its folder {self.work_mb} MB, "
             f"{self.cell_s} s per cell, {self.notebook_s} s per notebook"
         )
 
@@ -145,6 +152,7 @@ class Isolation:
     bwrap: str | None = None  # path of a working bubblewrap, or None
     as_root: bool = False  # the grader runs as root: the kernel switches user
     limits: bool = True  # setrlimit is available (POSIX)
+    cgroup: str | None = None  # "v1" or "v2": total memory and processes bounded
     missing: list[str] = field(default_factory=list)  # protections not available, why
 
     @property
@@ -159,6 +167,8 @@ class Isolation:
             have.append("limits")
         if self.limits and self.as_root:
             have.append("an unprivileged user of its own")
+        if self.cgroup:
+            have.append(f"total memory and processes (cgroup {self.cgroup})")
         text = "isolation: " + (", ".join(have) if have else "none")
         if self.missing:
             text += "\n  MISSING: " + "\n  MISSING: ".join(self.missing)
@@ -208,6 +218,12 @@ def probe(mode: str = "auto") -> Isolation:
                 )
             else:
                 iso.bwrap = bwrap
+    iso.cgroup = cgroup_version() if iso.as_root else None
+    if posix and not iso.cgroup:
+        iso.missing.append(
+            "total memory: no cgroup this grader can write (it needs root, or a cgroup v2 "
+            "delegated to it); each process's address space is limited, not their sum"
+        )
     if iso.bwrap and not iso.as_root:
         iso.missing.append(
             "user: the kernel runs as you (not root, so no other user to switch to); its "
@@ -220,6 +236,73 @@ def probe(mode: str = "auto") -> Isolation:
             "isolation required, but this machine cannot provide it:\n  " + iso.describe()
         )
     return iso
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cgroup_version() -> str | None:
+    """ "v1" where the memory and pids controllers are mounted apart and writable,
+    "v2" where the unified hierarchy is writable with both controllers, else None."""
+    v1 = [CGROUP_ROOT / "memory", CGROUP_ROOT / "pids"]
+    if all((p / "cgroup.procs").is_file() and os.access(p, os.W_OK) for p in v1):
+        return "v1"
+    controllers = CGROUP_ROOT / "cgroup.controllers"
+    if controllers.is_file() and os.access(CGROUP_ROOT, os.W_OK):
+        found = set(controllers.read_text().split())
+        if {"memory", "pids"} <= found:
+            return "v2"
+    return None
+
+
+def cgroup_folders(name: str, version: str) -> list[Path]:
+    if version == "v1":
+        return [CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name]
+    return [CGROUP_ROOT / name]
+
+
+def cgroup_peak_mb(name: str, version: str | None) -> float | None:
+    """The most memory the kernel's processes held together (its cgroup's peak), MB."""
+    if not version:
+        return None
+    path = (
+        CGROUP_ROOT / "memory" / name / "memory.max_usage_in_bytes"
+        if version == "v1"
+        else CGROUP_ROOT / name / "memory.peak"
+    )
+    try:
+        return round(int(path.read_text().split()[0]) / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def remove_cgroup(name: str, version: str | None) -> None:
+    """Remove a kernel's cgroups after it is gone (killing what is left in them)."""
+    import signal
+    import time
+
+    if not version:
+        return
+    for folder in cgroup_folders(name, version):
+        if not folder.is_dir():
+            continue
+        for _ in range(20):
+            with contextlib.suppress(OSError):
+                pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+                for pid in pids:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+                folder.rmdir()
+                break
+            time.sleep(0.1)
+
+
+_cgroups = itertools.count()
+
+
+def fresh_cgroup() -> str:
+    """A cgroup name no other kernel of this machine uses now."""
+    return f"course-kernel-{os.getpid()}-{next(_cgroups)}"
 
 
 def _namespaces(as_root: bool) -> list[str]:
@@ -310,6 +393,7 @@ def kernel_argv(
     scratch: Path | None = None,
     tmp: Path | None = None,
     shared: tuple = (),
+    cgroup: str | None = None,
 ) -> tuple[list[str], dict]:
     """The kernelspec command (``{connection_file}`` left for jupyter_client) and its
     environment, for a kernel running the notebook in ``workdir``, talking to nbgrader
@@ -320,7 +404,9 @@ def kernel_argv(
     nbgrader's own folder, which holds the notebook with its hidden tests put back, stays
     out of the kernel's reach when ``scratch`` is a separate copy of the assignment's
     files. ``shared``: folders the kernel may write at the same path inside (the trusted
-    checker's exchange folder)."""
+    checker's exchange folder). ``cgroup``: the name of the kernel's cgroup, where the
+    machine has one (:func:`cgroup_version`): all its processes together get
+    ``total_memory_mb`` of memory and ``processes`` processes."""
     scratch = scratch or workdir
     kernel_env = {k: env[k] for k in KEPT_ENV if k in env}
     kernel_env.update(
@@ -354,24 +440,36 @@ def kernel_argv(
             launcher += ["--own", str(folder)]
     if launcher:
         launcher.append("--")
+    enter = []  # outside the sandbox, as root: into the kernel's cgroup
+    if iso.cgroup and cgroup:
+        enter = [sys.executable, str(LAUNCHER), "cgroup", "--version", iso.cgroup,
+                 "--name", cgroup, "--memory-mb", str(limits.total_memory_mb),
+                 "--pids", str(limits.processes), "--"]  # fmt: skip
     if not iso.bwrap:
-        return [*launcher, *kernel], kernel_env
-    argv = [iso.bwrap, *_namespaces(iso.as_root), "--die-with-parent", "--new-session"]
+        return [*enter, *launcher, *kernel], kernel_env
+    argv = [*enter, iso.bwrap, *_namespaces(iso.as_root), "--die-with-parent", "--new-session"]
     argv += ["--clearenv"]
     for k, v in sorted(kernel_env.items()):
         argv += ["--setenv", k, v]
     argv += _system_binds() + ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--tmpfs", "/dev/shm"]  # multiprocessing's locks
-    if tmp is not None:  # on disk, in the task's folder: it does not eat the RAM
-        argv += ["--bind", str(tmp), "/tmp"]
-    else:
-        argv += ["--perms", "1777", "--tmpfs", "/tmp"]
+    mb = 1024 * 1024
+    # /dev/shm (multiprocessing's locks) and /tmp in memory, each of a bounded size
+    argv += ["--perms", "1777", "--size", str(limits.shm_mb * mb), "--tmpfs", "/dev/shm"]
+    argv += ["--perms", "1777", "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp"]
+    del tmp  # (the kernel's /tmp was a folder on disk, without a size)
     argv += _binds(
         [("--ro-bind", p, p) for p in python_binds()]
         + [("--ro-bind", str(LAUNCHER), LAUNCHER_INSIDE)]
-        + [("--bind", str(scratch), str(workdir)), ("--bind", str(ipc_dir), str(ipc_dir))]
+        + [("--bind", str(ipc_dir), str(ipc_dir))]
         + [("--bind", str(folder), str(folder)) for folder in shared]
     )
+    # its working folder: in memory, of a bounded size, with the assignment's files
+    argv += ["--size", str(limits.work_mb * mb), "--tmpfs", str(workdir)]
+    if scratch != workdir:
+        for path in sorted(Path(scratch).rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                inside = Path(workdir) / path.relative_to(scratch)
+                argv += ["--ro-bind", str(path), str(inside)]
     argv += ["--chdir", str(workdir), "--"]
     return [*argv, *launcher, *kernel], {}
 
@@ -387,12 +485,13 @@ def write_kernelspec(
     scratch: Path | None = None,
     tmp: Path | None = None,
     shared: tuple = (),
+    cgroup: str | None = None,
 ) -> Path:
     """Write ``jupyter_dir/kernels/<name>/kernel.json`` (see :func:`kernel_argv`); put
     ``jupyter_dir`` first on ``JUPYTER_PATH`` and it replaces the kernel nbgrader would
     start."""
     argv, kernel_env = kernel_argv(
-        iso, limits, workdir, ipc_dir, env, scratch=scratch, tmp=tmp, shared=shared
+        iso, limits, workdir, ipc_dir, env, scratch=scratch, tmp=tmp, shared=shared, cgroup=cgroup
     )
     spec = {
         "argv": argv,

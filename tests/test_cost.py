@@ -537,6 +537,14 @@ def test_compare_names_each_network(networks):
         assert f"{PUBLISHED_PARAMS[name]:,}" in line
 
 
+def test_compare_takes_models_as_the_readme_shows(networks):
+    model = BUILDERS["LeNet-5"]()
+    by_model = cost.compare({"LeNet-5": model})
+    assert by_model == cost.compare({"LeNet-5": networks("LeNet-5").table})
+    with pytest.raises(TypeError, match="give a cost table"):
+        cost.compare({"LeNet-5": "not a model"})
+
+
 def test_plot_returns_a_figure(networks):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure

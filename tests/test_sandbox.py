@@ -24,9 +24,12 @@ PROBES = {
     "sources": f"import os; print(os.path.exists({str(REPO / 'notebooks')!r}))",
     "package": "import course_utils.checks; print('importable')",
     # the solutions and the grader (with its hidden checks) are not there to be found
-    "solutions": "import importlib\nfound = []\nfor n in ('course_reference.inception', 'course_grader.course'):\n"
-    "    try:\n        importlib.import_module(n)\n        found.append(n)\n"
-    "    except ImportError:\n        pass\nprint(found)",
+    "solutions": (
+        "import importlib\nfound = []\n"
+        "for n in ('course_reference.inception', 'course_grader.course'):\n"
+        "    try:\n        importlib.import_module(n)\n        found.append(n)\n"
+        "    except ImportError:\n        pass\nprint(found)"
+    ),
     "solution files": f"import os; print(os.path.exists({str(REPO / 'course_reference')!r}), "
     f"os.path.exists({str(REPO / 'course_grader' / 'autograde')!r}))",
     "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', PORT), 2)\n"

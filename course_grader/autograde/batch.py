@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..course import BUILD, GradingError, find_assignments
 from ..sandbox import Limits
+from ..terminal import safe
 from .backends import Interrupted, run_dask, run_local, sigterm_interrupts
 from .ledger import read_ledger, write_result
 from .tasks import (
@@ -61,12 +62,14 @@ class Progress:
             width = 24
             filled = int(width * self.done / max(self.total, 1))
             line = (
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"ETA {self.eta():<12} last: {entry['key']} {what}"
+                f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"ETA {self.eta():<12} last: {safe(entry['key'])} {safe(what)}"
             )
-            self.stream.write(line[:160].ljust(100))
+            # the bar's own carriage return, on the stream itself (what it shows is safe)
+            raw = getattr(self.stream, "raw", self.stream)
+            raw.write("\r" + line[:160].ljust(100))
             if self.done == self.total:
-                self.stream.write("\n")
+                raw.write("\n")
         else:
             self.stream.write(
                 f"[{self.done}/{self.total}] {entry['key']}: {what} in "

@@ -99,6 +99,9 @@ def write_result(root: Path, result: dict, source_sha256: str) -> dict:
         "source_sha256": source_sha256,
         "graded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    for measured in ("checker_seconds", "kernel_peak_mb"):
+        if result.get(measured) is not None:
+            entry[measured] = round(float(result[measured]), 2)
     checker = result.get("checker")
     if checker:  # what decided: the trusted checker, on cases drawn from this seed
         entry["seed"] = checker["seed"]

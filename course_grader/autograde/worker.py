@@ -21,7 +21,15 @@ import nbformat
 from ..checker.pool import CheckerFailed, shared
 from ..course import BUILD, write_config
 from ..restore import restore_file
-from ..sandbox import Isolation, Limits, probe, write_kernelspec
+from ..sandbox import (
+    Isolation,
+    Limits,
+    cgroup_peak_mb,
+    fresh_cgroup,
+    probe,
+    remove_cgroup,
+    write_kernelspec,
+)
 from . import verdicts as trusted
 from .nbgrader_process import run_nbgrader_process
 
@@ -117,7 +125,13 @@ def _grade_submission(task: dict) -> dict:
         extra = _kernel_config(task, course) + "\n" + _asking_config(course)
         write_config(course, task["source_directory"], extra=extra)
         argv = ["autograde", a, f"--student={s}", "--create", "--force"]
-        returncode, log, timed_out = run_nbgrader_process(course, argv, env, task["timeout_s"])
+        try:
+            returncode, log, timed_out = run_nbgrader_process(course, argv, env, task["timeout_s"])
+        finally:
+            if task.get("cgroup"):
+                version = isolation_here(task.get("isolation", "auto")).cgroup
+                result["kernel_peak_mb"] = cgroup_peak_mb(task["cgroup"], version)
+                remove_cgroup(task["cgroup"], version)
         if returncode is None and not timed_out:  # the batch was stopped first
             result["reason"] = log
             returncode = 1
@@ -142,7 +156,8 @@ def _grade_submission(task: dict) -> dict:
                 result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
             elif _decide(course, task, checker, notebooks, result):
                 _read_scores(course, a, s, result)
-                result["files"] = _collected(graded)
+                result["files"], left = _collected(graded)
+                result["notes"] += left + _dropped_outputs(graded)
                 result["ok"] = True
     result["seconds"] = time.perf_counter() - start
     return result
@@ -180,11 +195,14 @@ def _plan(course: Path, task: dict, result: dict) -> dict | None:
     exchange.mkdir()
     exchange.chmod(0o777)
     pool = shared(task.get("checker_jobs", 1), env=_checker_env(task))
+    started = time.perf_counter()
     try:
         groups = pool.call("plan", task["checker_source"], task["assignment"], seed, str(requests))
     except CheckerFailed as exc:
         result["reason"] = f"the checker could not write its questions: {exc}"[:1000]
         return None
+    finally:
+        result["checker_seconds"] = time.perf_counter() - started
     (course / "checker" / "plan.json").write_text(json.dumps(groups))
     result["seed"] = seed
     return {"seed": seed, "pool": pool, "exchange": exchange}
@@ -230,6 +248,7 @@ def _decide(course: Path, task: dict, checker: dict, notebooks: dict, result: di
     False, with the reason in ``result``, when the checker could not decide."""
     a, s = task["assignment"], task["student"]
     cells = submission_cells(notebooks, task.get("released") or {})
+    started = time.perf_counter()
     try:
         verdicts = checker["pool"].call(
             "decide", task["checker_source"], a, checker["seed"], str(checker["exchange"]),
@@ -238,6 +257,9 @@ def _decide(course: Path, task: dict, checker: dict, notebooks: dict, result: di
     except CheckerFailed as exc:
         result["reason"] = f"the checker could not decide: {exc}"[:1000]
         return False
+    finally:
+        spent = time.perf_counter() - started
+        result["checker_seconds"] = result.get("checker_seconds", 0.0) + spent
     kernel = trusted.apply(course, a, s, verdicts)
     result["checker"] = {
         "seed": checker["seed"],
@@ -259,19 +281,38 @@ def _decide(course: Path, task: dict, checker: dict, notebooks: dict, result: di
 MAX_RESULT_BYTES = 200 * 1024 * 1024  # an autograded folder larger than this is cut
 
 
-def _collected(graded: Path) -> dict[str, bytes]:
+def _collected(graded: Path) -> tuple[dict[str, bytes], list[str]]:
     """The autograded folder's regular files (relative path -> bytes): never a symbolic
-    link (it could point anywhere on the grader's machine), at most MAX_RESULT_BYTES."""
-    files, total = {}, 0
+    link (it could point anywhere on the grader's machine), at most MAX_RESULT_BYTES;
+    and a note for each file left out."""
+    files, total, left = {}, 0, []
     for p in sorted(graded.rglob("*")):
+        rel = p.relative_to(graded)
         if p.is_symlink() or not stat.S_ISREG(p.lstat().st_mode):
+            if p.is_symlink() or not p.is_dir():
+                left.append(f"{rel}: not a regular file; not kept")
             continue
         size = p.lstat().st_size
         if total + size > MAX_RESULT_BYTES:
+            left.append(f"{rel}: {size:,} bytes, past the {MAX_RESULT_BYTES:,} kept; not kept")
             continue
-        files[str(p.relative_to(graded))] = p.read_bytes()
+        files[str(rel)] = p.read_bytes()
         total += size
-    return files
+    return files, left
+
+
+def _dropped_outputs(graded: Path) -> list[str]:
+    """What LimitOutputSize cut from the autograded notebooks, one note per cell."""
+    notes = []
+    for path in sorted(graded.glob("*.ipynb")):
+        with contextlib.suppress(Exception):
+            for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+                dropped = (cell.get("metadata", {}).get("course") or {}).get("dropped")
+                if dropped:
+                    gid = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+                    where = f"cell {index}" + (f" ({gid})" if gid else "")
+                    notes.append(f"{path.name}: {where}: cut {', '.join(dropped)}")
+    return notes
 
 
 def _as_released(notebooks: dict[str, bytes], released: dict[str, bytes]):
@@ -317,14 +358,13 @@ def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> di
     kernel_env = dict(env)
     workdir = course / BUILD / "autograded" / s / a
     # what the kernel sees at its working folder: the assignment's files, not nbgrader's
-    # folder (which holds the notebook with its hidden tests put back)
-    scratch, tmp = course / "work", course / "kernel-tmp"
+    # folder (nothing there to find, but nothing of the grader's either)
+    scratch = course / "work"
     for rel, data in task["source_files"].items():
         (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
         (scratch / rel).write_bytes(data)
     scratch.mkdir(exist_ok=True)
-    tmp.mkdir()
-    tmp.chmod(0o1777)  # the kernel's /tmp, whichever user it runs as
+    task["cgroup"] = fresh_cgroup() if iso.cgroup else None
     write_kernelspec(
         course / "jupyter",
         iso,
@@ -333,8 +373,8 @@ def _sandboxed_kernel(course: Path, a: str, s: str, task: dict, env: dict) -> di
         ipc,
         kernel_env,
         scratch=scratch,
-        tmp=tmp,
         shared=(course / "exchange",) if (course / "exchange").is_dir() else (),
+        cgroup=task["cgroup"],
     )
     return {
         "JUPYTER_PATH": os.pathsep.join([str(course / "jupyter"), env.get("JUPYTER_PATH", "")]),
