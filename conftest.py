@@ -32,20 +32,74 @@ COPIED_NOT = (".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_c
 
 
 def _copy_of_the_repository(namespace: dict) -> None:
-    """The working tree copied (its files as they are now: a fresh clone of them), with
-    the environment of this one (``.venv`` linked, not rebuilt)."""
+    """The working tree copied (its files as they are now: a fresh clone of them), with a
+    virtual environment of its own that sees the copy first and then this environment's
+    installed packages (a ``.pth`` file: this one's own ``.pth`` lines, our editable
+    install among them, are not read), and a ``course`` command that runs the copy's
+    code - so nothing the commands install or change can touch this environment. Its
+    ``make env`` stamp is set: the packages are there."""
+    import sysconfig
+
     root = Path(tempfile.mkdtemp(prefix="docs-"))
-    shutil.copytree(REPO, root / "repo", ignore=shutil.ignore_patterns(*COPIED_NOT))
-    (root / "repo" / ".venv").symlink_to(REPO / ".venv")
-    namespace["root"] = root / "repo"
+    repo = root / "repo"
+    shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns(*COPIED_NOT))
+    venv = repo / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    ours = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    (Path(site) / "course_environment.pth").write_text("\n".join([str(repo), *ours]) + "\n")
+    for tool in sorted(BIN.iterdir()):  # course, jupyter, nbgrader, alembic, ruff...
+        if not tool.name.startswith(("python", "activate", "Activate", "pip")):
+            _tool_in(venv, tool.name)
+    (venv / ".installed").touch()  # make env: installed
+    namespace["root"] = repo
+    namespace["ours_before"] = _our_environment()
+
+
+def _tool_in(venv: Path, tool: str) -> None:
+    """This environment's command ``tool`` in ``venv``: a console script runs with the
+    copy's Python (so ``course``, ``jupyter`` and its kernels run the copy's code); a
+    program (ruff) is linked."""
+    ours = BIN / tool
+    if not ours.is_file():
+        return
+    head = ours.read_bytes()[:2]
+    mine = venv / "bin" / tool
+    if head == b"#!":
+        lines = ours.read_text().splitlines(keepends=True)
+        mine.write_text(f"#!{venv / 'bin' / 'python'}\n" + "".join(lines[1:]))
+        mine.chmod(0o755)
+    else:
+        mine.symlink_to(ours)
+
+
+def _our_environment() -> dict[str, bytes]:
+    """What a command run in the copy must never change here: this environment's
+    Jupyter files (the kernel spec ``make env`` registers) and its ``.pth`` files."""
+    prefix = Path(sys.prefix)
+    files = [*(prefix / "share" / "jupyter" / "kernels").rglob("*.json")]
+    files += [p for p in prefix.glob("lib/python*/site-packages/*.pth")]
+    return {str(p): p.read_bytes() for p in sorted(files)}
 
 
 def _remove_the_copy(namespace: dict) -> None:
     shutil.rmtree(Path(namespace["root"]).parent, ignore_errors=True)
+    if _our_environment() != namespace["ours_before"]:
+        raise AssertionError(
+            f"a command of the documentation changed this environment ({sys.prefix}): "
+            "its kernel spec or .pth files; run `make env` here again"
+        )
 
 
 def _run(command: list[str], namespace: dict, what: str) -> None:
+    venv_bin = Path(namespace["root"]) / ".venv" / "bin"
     env = {**os.environ, "COURSE_BUDGET": "quick", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env["PATH"] = f"{venv_bin}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(venv_bin.parent)
     env.pop("PYTEST_CURRENT_TEST", None)
     done = subprocess.run(
         command, cwd=namespace["root"], env=env, capture_output=True, text=True,
@@ -68,7 +122,8 @@ def _bash(example) -> None:
 def _python(example) -> None:
     script = Path(example.namespace["root"]) / ".docs-block.py"
     script.write_text(example.parsed)
-    _run([str(BIN / "python"), str(script)], example.namespace,
+    python = Path(example.namespace["root"]) / ".venv" / "bin" / "python"
+    _run([str(python), str(script)], example.namespace,
          f"the python block at line {example.line}")  # fmt: skip
 
 
@@ -76,7 +131,7 @@ class CheckParser:
     """``<!-- check: <shell command> -->``: the command succeeds in the copy."""
 
     def __init__(self):
-        self.lexer = DirectiveInHTMLCommentLexer(directive="check", arguments=".+")
+        self.lexer = DirectiveInHTMLCommentLexer(directive="check", arguments=r"[^\n]+?")
 
     def __call__(self, document):
         from sybil import Region

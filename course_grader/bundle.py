@@ -533,13 +533,15 @@ print(json.dumps(problems))
 def check_imports(staging: Path, keys: list[str]) -> list[str]:
     """Import every module of the staged ``course_utils`` in a fresh interpreter that sees
     the installed packages but not the repository (``-S``: no .pth files, so no editable
-    install), check that ``course_reference`` and ``course_grader`` do not import, and
+    install; of this interpreter's path, every folder that holds one of our packages is
+    left out), check that ``course_reference`` and ``course_grader`` do not import, and
     read every recorded key. Returns the problems."""
-    import sysconfig
-
-    paths = [str(staging)] + sorted(
-        {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    )
+    ours = ("course_utils", *OTHER_PACKAGES)
+    paths = [str(staging)] + [
+        p
+        for p in dict.fromkeys(sys.path)
+        if p and Path(p).is_dir() and not any((Path(p) / name).exists() for name in ours)
+    ]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     proc = subprocess.run(
@@ -635,6 +637,10 @@ def make_bundle(
                 "course_reference.record):\n" + "\n".join(missing)
             )
         _copy_data(root, staging, skipped)
+        shutil.copytree(  # the student's JupyterLab settings, as `make lab` uses them here
+            root / "jupyter" / "student", staging / "jupyter" / "student",
+            ignore=shutil.ignore_patterns(*IGNORED),
+        )  # fmt: skip
         (staging / "environment.yml").write_text(student_environment(root))
         (staging / "pyproject.toml").write_text(student_pyproject(root))
         _copy_templates(staging, names)

@@ -463,7 +463,8 @@ def render_submission(sub: GradedSubmission) -> str:
     ]
     if sub.put_back:
         head.append(
-            "<p>Before grading, the released notebook's structure was put back:</p><ul>"
+            "<p>What the grader did to this notebook before or while grading it (the "
+            "released structure put back, what it cut or did not keep):</p><ul>"
             + "".join(f"<li>{_e(n)}</li>" for n in sub.put_back)
             + "</ul>"
         )

@@ -356,14 +356,16 @@ def _system_binds() -> list[str]:
 
 
 def python_binds() -> list[str]:
-    """The folders the kernel's Python needs: its installation, its environment, the
-    student's package ``course_utils`` (read-only) and the course data - never
-    ``course_reference`` or ``course_grader``."""
+    """The folders the kernel's Python needs: its installation, its environment (and the
+    packages folders its path reaches), the student's package ``course_utils``
+    (read-only) and the course data - never ``course_reference`` or ``course_grader``."""
     import course_utils
     from course_utils.datasets import data_dir
 
     paths = {sys.base_prefix, sys.prefix, str(Path(course_utils.__file__).resolve().parent)}
     paths.add(str(Path(sys.executable).resolve().parent.parent))
+    # packages folders reached through a .pth line (an environment layered on another)
+    paths.update(p for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))
     if data_dir().is_dir():
         paths.add(str(data_dir().resolve()))
     paths = sorted(p for p in paths if not p.startswith("/usr/") and Path(p).is_dir())

@@ -7,6 +7,7 @@ import shutil
 import nbformat
 import pytest
 
+from course_grader.autograde import read_ledger
 from course_grader.course import write_config
 from course_grader.release import release
 from helpers import REPO, autograde
@@ -82,6 +83,18 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
                 problems.append(
                     f"{student}: correct {grade_id} scored {got}/{points} "
                     f"({score.feedback[test_id]!r})"
+                )
+    # the public checks the student runs and the trusted checker agree, case by case: a
+    # test cell that passed in the kernel is one whose public cases the checker passed
+    ledger = read_ledger(course)
+    for student in catalog.SUBMISSIONS:
+        verdicts = ledger[f"{assignment}/{student}"]["checker"]
+        for test_id, verdict in verdicts.items():
+            if verdict["kernel_passed"] != verdict["public_passed"]:
+                problems.append(
+                    f"{student}: {test_id}: the public check in the kernel "
+                    f"{'passed' if verdict['kernel_passed'] else 'failed'}, the checker's "
+                    f"public cases {'passed' if verdict['public_passed'] else 'failed'}"
                 )
     report = REPO / "build" / "reports" / f"grader_quality_{assignment}.md"
     report.parent.mkdir(parents=True, exist_ok=True)

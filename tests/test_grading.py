@@ -49,6 +49,11 @@ def test_release_of_nbgrader_has_no_leak(fixture_notebook_path):
 
 def test_leaked_solution_and_hidden_test_are_named(fixture_notebook_path):
     source = nbformat.read(fixture_notebook_path, as_version=4)
+    # an nbgrader hidden test (the course keeps none: its checker holds them)
+    test = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    test.source += (
+        "\n### BEGIN HIDDEN TESTS\nassert relu(-5.0) == 0, 'negatives'\n### END HIDDEN TESTS"
+    )
     leaky = copy.deepcopy(source)
     for cell in leaky.cells:  # a release made by hand that forgot to strip anything
         cell.source = cell.source.replace("### BEGIN SOLUTION\n", "").replace(
