@@ -45,6 +45,17 @@ def cell_by_grade_id(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
+def own_lines(notebook: Path) -> set[str]:
+    """The stripped lines of every cell of a student's notebook: what that student's own
+    feedback page may show, whatever else they also are (a correct answer is the
+    solution's line)."""
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # a broken upload shows nothing of its own
+        return set()
+    return {line.strip() for cell in nb.cells for line in cell.source.splitlines()}
+
+
 def hidden_test_lines(source_dir):
     """Every line of 8+ characters inside a hidden block of the source notebooks
     (shorter ones, such as ``)``, occur anywhere)."""

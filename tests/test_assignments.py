@@ -46,13 +46,22 @@ def test_fixture_round_trip():
     assert report.solved.forgiven_stderr == ["relu_tests"]
 
 
-def _broken_fixture(tmp_path, edit):
+def _broken_fixture(tmp_path, edit=None, checks=None):
+    """A copy of the fixture course with its notebook changed by ``edit(nb)`` and its
+    trusted checks (checkers/fixture.py) by ``checks(text) -> text``."""
     course = tmp_path / "course"
     shutil.copytree(FIXTURES / "notebooks", course / "notebooks")
-    path = course / "notebooks" / "fixture" / "fixture.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    edit(nb)
-    nbformat.write(nb, path)
+    shutil.copytree(FIXTURES / "checkers", course / "checkers")
+    if edit:
+        path = course / "notebooks" / "fixture" / "fixture.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        edit(nb)
+        nbformat.write(nb, path)
+    if checks:
+        path = course / "checkers" / "fixture.py"
+        text = path.read_text()
+        assert checks(text) != text, "the edit of the fixture's checks changed nothing"
+        path.write_text(checks(text))
     return course
 
 
@@ -75,10 +84,11 @@ def test_harness_fails_when_the_solution_loses_points(tmp_path):
 
 
 def test_harness_fails_when_a_blank_release_scores(tmp_path):
-    def free_points(nb):  # a test cell that passes whatever the student writes
-        cell = cell_by_grade_id(nb, "relu_tests")
-        cell.source = "assert True"
+    # grades are decided by the trusted checks: an exercise whose checks try no case
+    # passes whatever the student writes (the test cell's public check cannot fail it)
+    def no_cases(text):
+        return text.replace('"relu", relu_cases,', '"relu", lambda rng: [],')
 
-    report = round_trip(_broken_fixture(tmp_path, free_points), "fixture")
+    report = round_trip(_broken_fixture(tmp_path, checks=no_cases), "fixture")
     with pytest.raises(AssertionError, match="the blank release scored 2.0"):
         check_round_trip(report)

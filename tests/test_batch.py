@@ -112,19 +112,33 @@ def test_a_second_run_grades_only_what_is_new_or_changed(course):
 
 
 def test_a_new_release_regrades_and_an_unreleased_edit_does_not(course):
-    """What decides a grade is what the release stored (nbgrader restores the tests from
-    the gradebook), not the source notebook as it is being edited."""
+    """What decides a grade is what the release stored (nbgrader restores the test cells
+    from the gradebook) and the trusted checks, not the source notebook as it is being
+    edited."""
     _submit(course, "alice", SOLVED)
     autograde_batch(course, Options(progress=False))
     source = course / "notebooks" / "fixture" / "fixture.ipynb"
     nb = nbformat.read(source, as_version=4)
     tests = cell_by_grade_id(nb, "relu_tests")
-    tests.source = tests.source.replace("Z_hidden > 0", "Z_hidden >= 0")  # a hidden test fixed
+    tests.source += "\nassert relu(np.array([3.0])).tolist() == [3.0]"  # a public check added
     nbformat.write(nb, source)
     assert autograde_batch(course, Options(progress=False)).entries == []  # not released yet
     release(course, ["fixture"])
     again = autograde_batch(course, Options(progress=False))
     assert [e["key"] for e in again.entries] == ["fixture/alice"]
+
+    checks = course / "checkers" / "fixture.py"  # a hidden case added to the trusted checks
+    text = checks.read_text()
+    checks.write_text(
+        text.replace(
+            '        case(Z, "relu(Z',
+            '        case(-Z, "relu(-Z", False),\n        case(Z, "relu(Z',
+        )
+    )
+    assert checks.read_text() != text
+    third = autograde_batch(course, Options(progress=False))
+    assert [e["key"] for e in third.entries] == ["fixture/alice"]
+    assert _scores(course) == {"alice": 2.0}
 
 
 def test_a_failed_submission_is_tried_again_only_when_asked(course):

@@ -92,7 +92,10 @@ def test_the_report_finds_the_check_the_wrong_students_share(course):
         2,
         ["script", "wrong"],
     )
-    assert top.pattern == "AssertionError: conv_output_size(#, #, p=#) should be #, found #"
+    # the trusted checker's message (the exercise's title, then the call that failed)
+    assert top.pattern == (
+        "CheckFailure: conv_output_size: conv_output_size(#, #, p=#) should return #, found #."
+    )
     assert all(f.count == 1 for f in part.failing[1:])
     hidden = [f for f in part.failing if f.hidden]
     assert [(f.grade_id, f.students) for f in hidden] == [("conv_params_tests", ["script"])]

@@ -13,6 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
+from ..children import main_module_hidden
+
 _running: dict[int, bool] = {}  # pids of the nbgrader processes running here
 _running_lock = threading.Lock()
 _stopping = threading.Event()  # set by kill_running: no new nbgrader may start
@@ -104,27 +106,6 @@ def _fork_context():
 _start_lock = threading.Lock()
 
 
-@contextlib.contextmanager
-def _main_module_hidden():
-    """multiprocessing re-runs the caller's main script in every child it starts from
-    a fork server; a child here needs nothing from it (and a script without an
-    ``if __name__ == "__main__"`` guard would start its batch again), so the script is
-    hidden from it while the child starts."""
-    main = sys.modules.get("__main__")
-    saved = dict(vars(main)) if main is not None else {}
-    try:
-        if main is not None:
-            main.__dict__.pop("__file__", None)
-            main.__spec__ = None
-        yield
-    finally:
-        if main is not None:
-            for key in ("__file__", "__spec__"):
-                main.__dict__.pop(key, None)
-                if key in saved:
-                    main.__dict__[key] = saved[key]
-
-
 def run_nbgrader_process(course: Path, argv: list[str], env: dict, timeout_s: float):
     """Run ``nbgrader <argv>`` in ``course``: (exit code, log, timed out).
 
@@ -143,7 +124,7 @@ def run_nbgrader_process(course: Path, argv: list[str], env: dict, timeout_s: fl
         proc = _fork_context().Process(
             target=_nbgrader_child, args=(str(course), argv, env, str(log_path))
         )
-        with _start_lock, _main_module_hidden():
+        with _start_lock, main_module_hidden():
             proc.start()
         pid, wait = proc.pid, proc.join
         exitcode = lambda: proc.exitcode  # noqa: E731

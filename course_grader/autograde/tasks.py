@@ -82,8 +82,9 @@ def assignment_fingerprint(root: Path, assignment: str, source_directory: str) -
     """A hash of everything that decides a grade besides the submission: the cells the
     release stored in the gradebook (nbgrader puts the tests back from there, hidden
     ones included), their points, the due date, the assignment's other files, and the
-    course's checks, reference solutions and grader that decide it. Changing any of
-    these - by a new ``course release`` or a new version of the three packages -
+    course's checks, reference solutions and grader that decide it (with the course's
+    own ``checkers/<assignment>.py`` where it has one). Changing any of these - by a new
+    ``course release``, a new version of the three packages, an edit of the checks -
     re-grades the class; editing the source notebook without releasing it does not."""
     parts = []
     of_assignment = (
@@ -108,6 +109,9 @@ def assignment_fingerprint(root: Path, assignment: str, source_directory: str) -
             parts += [str(p.relative_to(source)).encode(), p.read_bytes()]
     for p in grading_code():
         parts += [p.name.encode(), p.read_bytes()]
+    own_checks = root / "checkers" / f"{assignment}.py"
+    if own_checks.is_file():
+        parts += [b"checkers", own_checks.read_bytes()]
     return sha256_of(*parts)
 
 

@@ -23,6 +23,8 @@ import sys
 import threading
 from pathlib import Path
 
+from ..children import main_module_hidden
+
 MEMORY_MB = 16384  # address space per checker process (TensorFlow reserves ~2.5 GB)
 TIMEOUT_S = 900
 
@@ -104,14 +106,12 @@ class Pool:
         self._lock = threading.Lock()
 
     def _start(self):
-        from ..autograde.nbgrader_process import _main_module_hidden
-
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
             target=_serve, args=(child, self.memory_mb, self.env), daemon=True
         )
-        with _main_module_hidden():
+        with main_module_hidden():
             process.start()
         child.close()
         return process, parent
