@@ -112,3 +112,33 @@ def test_stage_and_time_pictures():
     with pytest.raises(ValueError, match="2 x values for 1 y values"):
         plotting.plot_over_time({"a": ([1.0, 2.0], [0.5])})
     plt.close("all")
+
+
+def test_dataset_preview_stacks_one_grid_per_set(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    sets = {
+        "first": (rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8), np.arange(10) % 2,
+                  ["no", "yes"]),
+        "second": (rng.uniform(size=(30, 16, 16, 3)), np.arange(30) % 3, ["a", "b", "c"]),
+    }  # fmt: skip
+    out = plotting.save_dataset_preview(sets, tmp_path / "grid.png", n=8)
+    parts = [Image.open(tmp_path / f"grid_{k}.png") for k in range(2)]
+    whole = Image.open(out)
+    assert out == tmp_path / "grid.png"
+    assert whole.height == sum(p.height for p in parts)
+    assert whole.width == max(p.width for p in parts)
+    with pytest.raises(ValueError, match="no data sets"):
+        plotting.save_dataset_preview({}, tmp_path / "none.png")
+
+
+def test_plotting_does_not_import_the_data_loaders():
+    """datasets imports plotting for its preview; the other way round would be a circle."""
+    import subprocess
+    import sys
+
+    code = "import sys, course_utils.plotting; print('course_utils.datasets' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()  # fmt: skip
+    assert found == "False"
