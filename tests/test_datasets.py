@@ -528,9 +528,18 @@ def test_somewhere_else_is_seeded_and_changes_each_factor():
     np.testing.assert_array_equal(elsewhere, again)
     assert not np.array_equal(elsewhere, datasets.somewhere_else(x, seed=4))
     for factor in datasets.ELSEWHERE_FACTORS:
-        changed = datasets.somewhere_else(x, seed=3, factors=(factor,)).astype(int) - x
+        changed = datasets.somewhere_else(x, seed=3, factors=(factor,), rate=1).astype(int) - x
         assert np.abs(changed).mean() > 3, factor
     assert np.array_equal(datasets.somewhere_else(x, factors=()), x)
+    assert np.array_equal(datasets.somewhere_else(x, rate=0), x)
+
+
+def test_the_rate_decides_how_many_pictures_change():
+    x = datasets.load_signs().x_test[:60]
+    for rate in (0.2, 0.4):
+        out = datasets.somewhere_else(x, seed=0, factors=("light",), rate=rate)
+        changed = np.any(out != x, axis=(1, 2, 3)).mean()
+        assert abs(changed - rate) < 0.15, (rate, changed)
     with pytest.raises(ValueError, match="unknown factors"):
         datasets.somewhere_else(x, factors=("weather",))
 
@@ -538,7 +547,7 @@ def test_somewhere_else_is_seeded_and_changes_each_factor():
 def test_a_new_background_leaves_the_hand_alone():
     x = datasets.load_signs().x_test[:12]
     mask = datasets.hand_mask(x)
-    moved = datasets.somewhere_else(x, seed=0, factors=("background",)).astype(int) - x
+    moved = datasets.somewhere_else(x, seed=0, factors=("background",), rate=1).astype(int) - x
     change = np.abs(moved).mean(axis=-1)
     assert change[mask == 1].mean() < 1 and change[mask == 0].mean() > 20
 
