@@ -452,3 +452,33 @@ def show_augmentations(image, augmenters: dict, n: int = 5, title: str | None = 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_bar_groups(values: dict, ylabel: str, title: str | None = None, fmt: str = "{:.2f}"):
+    """Bars side by side, one group per entry of ``values`` = {name: {series: number}}
+    (every name with the same series, in the same order), for example {augmentation:
+    {"test": 0.98, "somewhere else": 0.41}}. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    names = list(values)
+    if not names:
+        raise ValueError("nothing to plot")
+    series = list(values[names[0]])
+    for name in names:
+        if list(values[name]) != series:
+            raise ValueError(f"{name!r} has series {list(values[name])}, expected {series}")
+    width = 0.8 / len(series)
+    positions = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(5, 0.8 * len(names) * len(series) + 1.5), 3.6))
+    for k, label in enumerate(series):
+        heights = [values[name][label] for name in names]
+        bars = ax.bar(positions + (k - (len(series) - 1) / 2) * width, heights, width, label=label)
+        ax.bar_label(bars, [fmt.format(h) for h in heights], fontsize=7)
+    ax.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -142,3 +142,13 @@ def test_plotting_does_not_import_the_data_loaders():
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()  # fmt: skip
     assert found == "False"
+
+
+def test_bar_groups_draw_every_value_beside_its_partner():
+    values = {"none": {"test": 0.9, "elsewhere": 0.3}, "all": {"test": 0.95, "elsewhere": 0.9}}
+    fig = plotting.plot_bar_groups(values, "accuracy")
+    heights = [round(p.get_height(), 2) for p in fig.axes[0].patches]
+    assert heights == [0.9, 0.95, 0.3, 0.9]  # one series after the other
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["test", "elsewhere"]
+    with pytest.raises(ValueError, match="expected"):
+        plotting.plot_bar_groups({"a": {"x": 1}, "b": {"y": 2}}, "y")
