@@ -1,5 +1,6 @@
-# One-command set-up for the course. `make lab` for students, `make test` for everyone.
-# Every target creates .venv (Python >= 3.11) and installs the pinned environment first.
+# One-command set-up for the course. Every target creates .venv (Python >= 3.11) and
+# installs the pinned environment first. TF=gpu installs TensorFlow with CUDA instead of
+# the CPU-only wheel (in a fresh .venv: the two cannot share one, see README).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,34 +11,37 @@ SOURCES := $(wildcard notebooks/*/*.ipynb)
 PORT   ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+TF     ?= cpu
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO   := build/demo
 COURSE := $(abspath $(BIN))/course
 # Jupyter refuses to run as root (containers, CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-# The student view has no use for the instructor's formgrader.
-STUDENT_LAB := --ServerApp.jpserver_extensions nbgrader.server_extensions.formgrader=False
+# The student's JupyterLab: no instructor panels, no news prompt (jupyter/student/).
+STUDENT_LAB := JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/student
 
-.PHONY: help env lab author release test browser lint bench grade clean
+.PHONY: help env clean-env lab author release test browser lint bench grade clean
 
 help:
 	@echo "make env      create .venv and install everything (the other targets do it too)"
-	@echo "make lab      open JupyterLab on your student copies (build/student/)"
+	@echo "make lab      open the student's JupyterLab on copies of the releases (build/student/)"
 	@echo "make author   open JupyterLab on the source notebooks (solutions inside)"
 	@echo "make test     run the whole test suite (units, notebooks, grader round trips)"
 	@echo "make browser  only the browser tests (JupyterLab, Validate, formgrader in Chromium)"
 	@echo "make release  generate the student notebooks into build/release/"
-	@echo "make lint     ruff check + format check, notebooks included"
+	@echo "make lint     ruff check + format check (notebooks included) + the import contract"
 	@echo "make grade    the grading flow on example submissions, in build/demo/"
 	@echo "make bench    run every benchmark in benchmarks/ and print its figures"
 	@echo "make clean    remove build/ (keeps .venv)"
+	@echo "make clean-env  remove .venv/ (then: make env TF=gpu for TensorFlow with CUDA)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Python >= 3.11 is needed (found $$($(PYTHON) --version)); run: make PYTHON=python3.12 ..."; exit 1; }
+	@case "$(TF)" in cpu|gpu) ;; *) echo "TF must be cpu or gpu, not '$(TF)'"; exit 1;; esac
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,$(TF)]"
 	@# The notebooks name the standard "python3" kernel; this one is the venv's Python,
 	@# with TensorFlow's C++ start-up log quieted.
 	$(PY) -m ipykernel install --sys-prefix --name python3 \
@@ -56,7 +60,7 @@ release: $(STAMP)
 
 lab: build/release/.stamp
 	$(BIN)/course workspace build/student
-	$(BIN)/jupyter lab --ServerApp.root_dir=build/student --port=$(PORT) $(STUDENT_LAB) \
+	$(STUDENT_LAB) $(BIN)/jupyter lab --ServerApp.root_dir=build/student --port=$(PORT) \
 	  $(ROOT_FLAG) $(LAB_ARGS)
 
 author: $(STAMP)
@@ -72,6 +76,7 @@ browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The instructor's flow on the shipped example submissions (examples/submissions/), in a
 # course of its own (build/demo/), so the real gradebook never sees the demo students.
@@ -79,7 +84,7 @@ grade: $(STAMP)
 	@start=$$(date +%s); set -e; \
 	rm -rf $(DEMO); mkdir -p $(DEMO)/notebooks; \
 	cp -r notebooks/classic_networks $(DEMO)/notebooks/; \
-	$(PY) -c "from course_utils.grading import write_config; write_config('$(DEMO)', 'notebooks')"; \
+	$(PY) -c "from course_grader.course import write_config; write_config('$(DEMO)', 'notebooks')"; \
 	cd $(DEMO); \
 	$(COURSE) release classic_networks; \
 	$(COURSE) collect $(CURDIR)/examples/submissions/classic_networks.zip; \
@@ -94,3 +99,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build
+
+# TensorFlow's cpu and gpu wheels cannot share one environment: start a fresh one
+clean-env:
+	rm -rf $(VENV)

@@ -4,7 +4,8 @@ N collected submissions (not a benchmark itself; `make bench` skips files named 
 import shutil
 from pathlib import Path
 
-from course_utils import grading
+from course_grader.course import write_config
+from course_grader.release import release
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -16,8 +17,8 @@ def course_with_submissions(course: Path, a: str, n: int, blank_every: int = 0) 
     when 2; none when 0)."""
     found = [REPO / "notebooks" / a, REPO / "tests" / "fixtures" / "notebooks" / a]
     shutil.copytree(next(p for p in found if p.is_dir()), course / "source" / a)
-    grading.write_config(course, "source")
-    grading.release(course, [a], source_directory="source")
+    write_config(course, "source")
+    release(course, [a], source_directory="source")
     solved = course / "source" / a / f"{a}.ipynb"
     blank = course / "build" / "release" / a / f"{a}.ipynb"
     for i in range(n):

@@ -5,13 +5,15 @@ One temporary course, one assignment (default: classic_networks), N submissions
 
 1. plain ``nbgrader autograde <a> --create --force`` - one process, one submission
    after another (what an instructor would otherwise run);
-2. ``course_utils.batch.autograde_batch(jobs=J)`` - J local processes, one writer;
+2. ``course_grader.autograde.autograde_batch(jobs=J)`` - J local processes, one writer;
 3. the same on a Dask ``LocalCluster`` of J worker processes (the ``--scheduler`` path).
 
 Each method grades every submission again (force), in turn (order reversed every
 round), and the scores must agree across methods. Figures: wall time, submissions per
-minute, the ratio to serial, and the core-seconds the machine was busy meanwhile (how
-much of the CPUs each method kept working).
+minute, the ratio to serial, the core-seconds the machine was busy meanwhile (how much
+of the CPUs each method kept working), the peak memory of one grading kernel (sampled),
+and, for ours, the trusted checker's own seconds per submission against the notebook's
+(from the ledger).
 
 `--assignment fixture` grades the test fixture (one exercise, no TensorFlow), where
 what is measured is the grader's own cost per submission.
@@ -29,7 +31,8 @@ from pathlib import Path
 from _course import course_with_submissions
 from nbgrader.api import Gradebook
 
-from course_utils import batch, grading
+from course_grader.autograde import Options, autograde_batch, read_ledger
+from course_grader.course import run_nbgrader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,6 +42,38 @@ def busy_core_seconds() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class KernelPeak:
+    """The largest resident memory of any one grading kernel (its process tree, sampled
+    every 0.2 s) while the block runs, in MB."""
+
+    def __enter__(self):
+        import threading
+
+        self.peak, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        import psutil
+
+        while not self._stop.wait(0.2):
+            for proc in psutil.process_iter(["cmdline"]):
+                try:
+                    if "ipykernel_launcher" not in " ".join(proc.info["cmdline"] or []):
+                        continue
+                    tree = [proc, *proc.children(recursive=True)]
+                    rss = sum(p.memory_info().rss for p in tree) / 2**20
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                self.peak = max(self.peak, rss)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        return False
 
 
 def scores(course: Path, assignment: str) -> dict[str, float]:
@@ -62,12 +97,17 @@ def main():
         course_with_submissions(course, a, args.submissions, blank_every=2)  # half blank
 
         def serial():
-            grading.run_nbgrader(course, "autograde", a, "--create", "--force")
+            run_nbgrader(course, "autograde", a, "--create", "--force")
 
         def ours():
-            batch.autograde_batch(
-                course, [a], jobs=args.jobs, force=True, progress=False, source_directory="source"
+            options = Options(
+                assignments=[a],
+                jobs=args.jobs,
+                force=True,
+                progress=False,
+                source_directory="source",
             )
+            autograde_batch(course, options)
 
         methods = {
             "nbgrader autograde (serial)": serial,
@@ -86,29 +126,39 @@ def main():
             client = Client(cluster)
 
             def dask():
-                batch.autograde_batch(
-                    course,
-                    [a],
+                options = Options(
+                    assignments=[a],
                     scheduler=client,
                     force=True,
                     progress=False,
                     source_directory="source",
                 )
+                autograde_batch(course, options)
 
             methods[f"course autograde on Dask ({args.jobs} workers)"] = dask
 
         times: dict[str, list[float]] = {name: [] for name in methods}
         busy: dict[str, list[float]] = {name: [] for name in methods}
+        peaks: dict[str, float] = dict.fromkeys(methods, 0.0)
         found: dict[str, dict] = {}
+        shares = []  # (checker seconds, whole grading seconds) per submission, ours
         try:
             for r in range(args.rounds):
                 order = list(methods) if r % 2 == 0 else list(reversed(methods))
                 for name in order:
                     start, cpu = time.perf_counter(), busy_core_seconds()
-                    methods[name]()
+                    with KernelPeak() as peak:
+                        methods[name]()
                     times[name].append(time.perf_counter() - start)
                     busy[name].append(busy_core_seconds() - cpu)
+                    peaks[name] = max(peaks[name], peak.peak)
                     found[name] = scores(course, a)
+                    if name.startswith("course autograde --jobs"):
+                        shares += [
+                            (e["checker_seconds"], e["seconds"])
+                            for e in read_ledger(course).values()
+                            if "checker_seconds" in e
+                        ]
                     print(
                         f"round {r + 1}: {name}: {times[name][-1]:.1f} s, "
                         f"{busy[name][-1]:.0f} core-seconds busy",
@@ -125,11 +175,23 @@ def main():
         f"\n{a}: {n} submissions (half solved, half blank), {os.cpu_count()} CPUs, "
         f"best of {args.rounds} round(s)"
     )
-    print(f"{'method':<40} {'wall s':>8} {'subs/min':>9} {'vs serial':>10} {'core-s':>7}")
+    head = f"{'method':<40} {'wall s':>8} {'subs/min':>9} {'vs serial':>10} {'core-s':>7}"
+    print(head + f" {'core-s/sub':>10} {'kernel MB':>10}")
     for name, ts in times.items():
         best = min(ts)
         cpu = busy[name][ts.index(best)]
-        print(f"{name:<40} {best:8.1f} {n / best * 60:9.2f} {base / best:9.2f}x {cpu:7.0f}")
+        print(
+            f"{name:<40} {best:8.1f} {n / best * 60:9.2f} {base / best:9.2f}x {cpu:7.0f} "
+            f"{cpu / n:10.1f} {peaks[name]:10.0f}"
+        )
+    if shares:
+        checker = sorted(c for c, _ in shares)[len(shares) // 2]
+        whole = sorted(w for _, w in shares)[len(shares) // 2]
+        print(
+            f"the trusted checker: median {checker:.1f} s per submission of the "
+            f"{whole:.1f} s its grading takes ({checker / whole:.0%}; the notebook's "
+            f"execution is the rest, {checker / max(whole - checker, 1e-9):.0%} of it)"
+        )
     reference = found["nbgrader autograde (serial)"]
     for name, got in found.items():
         assert got == reference, f"{name} gave other scores: {got} vs {reference}"

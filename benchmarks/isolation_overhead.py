@@ -26,7 +26,7 @@ from pathlib import Path
 
 from _course import course_with_submissions
 
-from course_utils import batch
+from course_grader.autograde import Options, autograde_batch, isolation_here
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def main():
     args = parser.parse_args()
     a = args.assignment
     os.environ.setdefault("COURSE_BUDGET", "quick")
-    iso = batch.isolation_here("auto")
+    iso = isolation_here("auto")
     print(iso.describe())
     if not iso.isolated:
         sys.exit("no sandbox on this machine: nothing to compare")
@@ -55,15 +55,15 @@ def main():
             wall = {}
             for mode in order:
                 start = time.perf_counter()
-                report = batch.autograde_batch(
-                    course,
-                    [a],
+                options = Options(
+                    assignments=[a],
                     jobs=1,
                     force=True,
                     progress=False,
                     source_directory="source",
                     isolation=mode,
                 )
+                report = autograde_batch(course, options)
                 wall[mode] = time.perf_counter() - start
                 seconds[mode] += [e["seconds"] for e in report.entries]
                 scores[mode] = sorted((e["key"], e["score"]) for e in report.entries)

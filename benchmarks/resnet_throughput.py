@@ -22,8 +22,8 @@ import time
 import keras
 import numpy as np
 
+from course_reference.residual_networks import ResNet50
 from course_utils.datasets import load_signs, normalize
-from course_utils.reference.residual_networks import ResNet50
 from course_utils.timing import alternate
 
 
@@ -47,7 +47,7 @@ def main():
     x, y = normalize(signs.x_train), signs.y_train
     keras.utils.set_random_seed(0)
     models = {
-        "course ResNet50 (reference)": ResNet50.__wrapped__((64, 64, 3), 6),
+        "course ResNet50 (reference)": ResNet50.unguarded((64, 64, 3), 6),
         "keras.applications.ResNet50": keras.applications.ResNet50(
             weights=None, input_shape=(64, 64, 3), classes=6
         ),

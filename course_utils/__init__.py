@@ -1,19 +1,23 @@
-"""Helpers for the course *Deep convolutional models: case studies*.
+"""What a student imports: the package every assignment notebook uses.
 
-Every assignment notebook imports from this package. One module per idea:
+One module per idea:
 
 - ``datasets``  Happy, SIGNS, digits, photos, your own images; the course HDF5 format
-- ``synthetic`` the seeded generators of the shipped Happy and SIGNS sets
-- ``plotting``  image grids (and later curves, confusion matrices, cost charts)
+- ``synthetic`` the seeded generator of the shipped Happy House drawings
+- ``plotting``  image grids, training curves, confusion matrices, cost charts
+- ``cost``      parameters and multiplications per layer and per model, counted
+- ``timing``    inference and training times, measured in alternation
+- ``training``  the course's training recipe in one call
+- ``models``    ready-made networks the notebooks use (never a graded answer)
 - ``budget``    how much heavy work (training) a notebook does: full for students,
-                quick for CI and the autograder
-- ``checks``    what test cells call: model and value checks that say what is wrong
-- ``reference`` instructor-only reference solutions (never in a student bundle)
-- ``grading``   the instructor's ``course`` command (release, and later the rest)
-- ``sandbox``   the grading kernel's sandbox (bubblewrap, limits, its own user)
-- ``integrity`` the grading kernel's guard: what a cell changes in the checks is undone
-- ``restore``   the released notebook's structure put back into a submission
-- ``authoring`` checks on source notebooks (nbgrader metadata, stored outputs)
+                quick for CI and the grader
+- ``guard``     how a check fails, and the guard against calling a function that
+                computes the answer
+- ``checks``    what test cells call: checks that say what is wrong and where
+
+It imports nothing of the course's two other packages, ``course_reference`` (the
+solutions) and ``course_grader`` (the instructor's grader): a student's copy of the
+course holds this package alone, byte for byte.
 
 Importing the package quiets TensorFlow's C++ start-up logging, so that its noise does
 not bury a notebook's own output (it must be set before TensorFlow is imported).
@@ -23,4 +27,4 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import not_an_answer
+from .guard import not_an_answer
 
 _NOT_AN_ANSWER = not_an_answer("course_utils.cost, which computes the answer for you")
 
@@ -626,12 +626,23 @@ def model_cost(model, uncounted: str = "raise") -> CostTable:
     return CostTable(model.name, rows, missing)
 
 
-def compare(tables: dict[str, CostTable]) -> str:
+def compare(tables: dict) -> str:
     """Side by side, as plain text: depth, parameters, MACs, and the share of the
-    parameters and MACs in dense (fully connected) layers."""
+    parameters and MACs in dense (fully connected) layers. ``tables``: ``{name: a
+    CostTable or a built Keras model}`` (a model is counted with :func:`model_cost`).
+
+    >>> print(compare({"AlexNet": model_cost(a), "VGG-16": v}))  # doctest: +SKIP
+    """
     head = ("network", "depth", "params", "MACs", "params in FC", "MACs in FC")
     body = []
     for name, t in tables.items():
+        if not isinstance(t, CostTable):
+            if not hasattr(t, "layers"):
+                raise TypeError(
+                    f"compare: {name!r} is a {type(t).__name__}; give a cost table "
+                    "(cost.model_cost(model)) or a built Keras model"
+                )
+            t = model_cost(t)
         fc_params, fc_macs = t.share("Dense")
         body.append(
             (

@@ -24,8 +24,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from catalog import classic_networks as catalog  # noqa: E402
 
-from course_utils.authoring import SOLUTION_BEGIN, SOLUTION_END  # noqa: E402
-from course_utils.grading import release, write_config  # noqa: E402
+from course_grader.course import write_config  # noqa: E402
+from course_grader.markers import SOLUTION_BEGIN, SOLUTION_END  # noqa: E402
+from course_grader.release import release  # noqa: E402
 
 A = "classic_networks"
 OUT = REPO / "examples" / "submissions" / f"{A}.zip"

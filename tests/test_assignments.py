@@ -12,8 +12,8 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO, cell_by_grade_id
-from course_utils.grading import find_assignments, round_trip
+from course_grader.course import find_assignments
+from helpers import FIXTURES, REPO, cell_by_grade_id, round_trip
 
 pytestmark = pytest.mark.slow
 
@@ -56,12 +56,12 @@ def _broken_fixture(tmp_path, edit):
     return course
 
 
-def test_harness_fails_when_a_hidden_test_leaks():
-    # a course whose nbgrader is configured not to strip hidden tests
-    report = round_trip(FIXTURES, "fixture", extra_config="c.ClearHiddenTests.enabled = False")
+def test_harness_fails_when_a_solution_leaks():
+    # a course whose nbgrader is configured not to cut the solutions out
+    report = round_trip(FIXTURES, "fixture", extra_config="c.ClearSolutions.enabled = False")
     with pytest.raises(AssertionError, match="the release leaks"):
         check_round_trip(report)
-    assert any("hidden test of relu_tests" in leak for leak in report.leaks)
+    assert any("solution of relu" in leak for leak in report.leaks)
 
 
 def test_harness_fails_when_the_solution_loses_points(tmp_path):

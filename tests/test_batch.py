@@ -18,9 +18,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import FIXTURES, cell_by_grade_id, fixture_course
-from course_utils import batch
-from course_utils.grading import release
+from course_grader.autograde import Options, autograde_batch, read_ledger
+from course_grader.course import GradingError
+from course_grader.release import release
+from helpers import FIXTURES, cell_by_grade_id, fixture_course
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +69,10 @@ def test_a_batch_is_graded_in_parallel_and_goes_on_past_a_broken_file(course):
     _submit(course, "bob", _released(course))
     _submit(course, "carol", _answer(WRONG))
     _submit(course, "dave", "{not json")
-    report = batch.autograde_batch(course, jobs=2, progress=False)
+    report = autograde_batch(course, Options(jobs=2, progress=False))
 
     assert _scores(course) == {"alice": 2.0, "bob": 0.0, "carol": 0.0, "dave": 0.0}
-    ledger = batch.read_ledger(course)
+    ledger = read_ledger(course)
     assert {k: e["status"] for k, e in ledger.items()} == {
         "fixture/alice": "graded",
         "fixture/bob": "graded",
@@ -94,19 +95,19 @@ def test_a_batch_is_graded_in_parallel_and_goes_on_past_a_broken_file(course):
 def test_a_second_run_grades_only_what_is_new_or_changed(course):
     _submit(course, "alice", SOLVED)
     _submit(course, "bob", _answer(WRONG))
-    batch.autograde_batch(course, jobs=2, progress=False)
+    autograde_batch(course, Options(jobs=2, progress=False))
 
-    again = batch.autograde_batch(course, jobs=2, progress=False)
+    again = autograde_batch(course, Options(jobs=2, progress=False))
     assert again.entries == [] and sorted(again.skipped) == ["fixture/alice", "fixture/bob"]
 
     _submit(course, "bob", SOLVED)  # bob fixed his answer
     _submit(course, "carol", SOLVED)  # carol is new
-    third = batch.autograde_batch(course, jobs=2, progress=False)
+    third = autograde_batch(course, Options(jobs=2, progress=False))
     assert sorted(e["key"] for e in third.entries) == ["fixture/bob", "fixture/carol"]
     assert third.skipped == ["fixture/alice"]
     assert _scores(course) == {"alice": 2.0, "bob": 2.0, "carol": 2.0}
 
-    forced = batch.autograde_batch(course, jobs=2, force=True, progress=False)
+    forced = autograde_batch(course, Options(jobs=2, force=True, progress=False))
     assert len(forced.entries) == 3
 
 
@@ -114,32 +115,32 @@ def test_a_new_release_regrades_and_an_unreleased_edit_does_not(course):
     """What decides a grade is what the release stored (nbgrader restores the tests from
     the gradebook), not the source notebook as it is being edited."""
     _submit(course, "alice", SOLVED)
-    batch.autograde_batch(course, progress=False)
+    autograde_batch(course, Options(progress=False))
     source = course / "notebooks" / "fixture" / "fixture.ipynb"
     nb = nbformat.read(source, as_version=4)
     tests = cell_by_grade_id(nb, "relu_tests")
     tests.source = tests.source.replace("Z_hidden > 0", "Z_hidden >= 0")  # a hidden test fixed
     nbformat.write(nb, source)
-    assert batch.autograde_batch(course, progress=False).entries == []  # not released yet
+    assert autograde_batch(course, Options(progress=False)).entries == []  # not released yet
     release(course, ["fixture"])
-    again = batch.autograde_batch(course, progress=False)
+    again = autograde_batch(course, Options(progress=False))
     assert [e["key"] for e in again.entries] == ["fixture/alice"]
 
 
 def test_a_failed_submission_is_tried_again_only_when_asked(course):
     _submit(course, "dave", "{not json")
-    batch.autograde_batch(course, progress=False)
-    second = batch.autograde_batch(course, progress=False)
+    autograde_batch(course, Options(progress=False))
+    second = autograde_batch(course, Options(progress=False))
     assert second.entries == [] and second.skipped_failed == ["fixture/dave"]
     assert "--retry-failed" in second.table()
-    third = batch.autograde_batch(course, retry_failed=True, progress=False)
+    third = autograde_batch(course, Options(retry_failed=True, progress=False))
     assert [e["key"] for e in third.entries] == ["fixture/dave"]
 
 
 def test_progress_lines_say_what_was_graded_and_the_eta(course, capsys):
     _submit(course, "alice", SOLVED)
     _submit(course, "bob", _answer(WRONG))
-    batch.autograde_batch(course, jobs=1)
+    autograde_batch(course, Options(jobs=1))
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and err[0].startswith("[1/2] ") and err[1].startswith("[2/2] ")
     assert "ETA" in err[0] and err[1].endswith("ETA 0 s")
@@ -150,28 +151,28 @@ def test_progress_lines_say_what_was_graded_and_the_eta(course, capsys):
 def test_the_longest_submission_is_started_first(course):
     _submit(course, "alice", _answer(WRONG))
     _submit(course, "bob", _answer(WRONG + "\n" + "# a long answer\n" * 200))
-    report = batch.autograde_batch(course, jobs=1, progress=False)
+    report = autograde_batch(course, Options(jobs=1, progress=False))
     assert [e["key"] for e in report.entries] == ["fixture/bob", "fixture/alice"]
     # next time, by how long each took: make alice the slow one
     _submit(course, "alice", _answer("import time\ntime.sleep(3)\n" + SOLVED_RELU))
     _submit(course, "bob", _answer(SOLVED_RELU + "\n" + "# a long answer\n" * 200))
-    batch.autograde_batch(course, jobs=1, progress=False)
-    again = batch.autograde_batch(course, jobs=1, force=True, progress=False)
+    autograde_batch(course, Options(jobs=1, progress=False))
+    again = autograde_batch(course, Options(jobs=1, force=True, progress=False))
     assert [e["key"] for e in again.entries] == ["fixture/alice", "fixture/bob"]
 
 
 def test_a_ledger_line_cut_short_by_a_crash_means_graded_again(course):
     _submit(course, "alice", SOLVED)
-    batch.autograde_batch(course, progress=False)
+    autograde_batch(course, Options(progress=False))
     ledger = course / "build" / "grading" / "ledger.jsonl"
     line = ledger.read_text()
     ledger.write_text(line[: len(line) // 2])  # the process died while appending
-    assert batch.read_ledger(course) == {}
-    report = batch.autograde_batch(course, progress=False)
+    assert read_ledger(course) == {}
+    report = autograde_batch(course, Options(progress=False))
     assert [e["key"] for e in report.entries] == ["fixture/alice"]
     # the new line starts on a line of its own, so it is read, and not graded a third time
-    assert list(batch.read_ledger(course)) == ["fixture/alice"]
-    assert batch.autograde_batch(course, progress=False).entries == []
+    assert list(read_ledger(course)) == ["fixture/alice"]
+    assert autograde_batch(course, Options(progress=False)).entries == []
 
 
 def _children_in(folder_prefix: str) -> list[int]:
@@ -198,7 +199,7 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.cli", "autograde", "--jobs", "2"],
+        [sys.executable, "-m", "course_grader.cli", "autograde", "--jobs", "2"],
         cwd=course,
         env=env,
         stdout=subprocess.PIPE,
@@ -207,7 +208,7 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
         start_new_session=True,  # a process group of its own, as in a terminal
     )
     deadline = time.monotonic() + 120
-    while len(batch.read_ledger(course)) < 2:
+    while len(read_ledger(course)) < 2:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the two quick submissions were not graded"
         time.sleep(0.5)
@@ -222,12 +223,12 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
     assert "interrupted; everything graded so far is saved" in err
     assert "fixture/a_fast  2/2" in out
     assert _scores(course)["a_fast"] == 2.0
-    assert set(batch.read_ledger(course)) == {"fixture/a_fast", "fixture/b_fast"}
+    assert set(read_ledger(course)) == {"fixture/a_fast", "fixture/b_fast"}
     assert _children_in(str(tmp)) == []  # nbgrader and its kernel were stopped
     assert not list(tmp.iterdir())  # their temporary courses removed
     # the next run picks up where this one stopped
     _submit(course, "c_slow", SOLVED)
-    report = batch.autograde_batch(course, progress=False)
+    report = autograde_batch(course, Options(progress=False))
     assert [e["key"] for e in report.entries] == ["fixture/c_slow"]
 
 
@@ -250,7 +251,9 @@ def test_the_same_batch_on_a_dask_cluster_of_worker_processes(course, daemon):
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
     ):
-        report = batch.autograde_batch(course, scheduler=cluster.scheduler_address, progress=False)
+        report = autograde_batch(
+            course, Options(scheduler=cluster.scheduler_address, progress=False)
+        )
         with Client(cluster) as client:
             worker_pids = set(client.run(os.getpid).values())
     assert len(worker_pids) == 2
@@ -261,7 +264,7 @@ def test_the_same_batch_on_a_dask_cluster_of_worker_processes(course, daemon):
     assert [e["key"] for e in report.failed] == ["fixture/carol"]
     graded = course / "build" / "autograded" / "alice" / "fixture" / "fixture.ipynb"
     assert graded.is_file()
-    entries = batch.read_ledger(course)
+    entries = read_ledger(course)
     assert json.dumps(entries)  # the ledger is plain JSON
     assert entries["fixture/alice"]["score"] == 2.0
 
@@ -275,5 +278,5 @@ def test_submissions_of_an_assignment_never_released_are_refused(course):
     folder = course / "build" / "submitted" / "alice" / "later"
     folder.mkdir(parents=True)
     shutil.copy(SOLVED, folder / "later.ipynb")
-    with pytest.raises(batch.GradingError, match="not released yet.*later"):
-        batch.autograde_batch(course, progress=False)
+    with pytest.raises(GradingError, match="not released yet.*later"):
+        autograde_batch(course, Options(progress=False))

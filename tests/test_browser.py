@@ -33,13 +33,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO
-from course_utils import grading
+from course_grader.course import find_assignments, write_config
+from course_grader.release import prepare_workspace, release
+from helpers import FIXTURES, REPO
 
 pytestmark = pytest.mark.slow
 
 SHOTS = REPO / "build" / "browser"
-ASSIGNMENTS = grading.find_assignments(REPO)
+ASSIGNMENTS = find_assignments(REPO)
 RUN_TIMEOUT_MS = 15 * 60 * 1000  # Run All, or Validate, of one notebook (quick budget)
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 PANEL = ".jp-NotebookPanel:visible"  # the notebook shown now (not a tab behind it)
@@ -96,17 +97,17 @@ class Lab:
             "--ServerApp.password=",
             f"--LabApp.user_settings_dir={settings}",
             f"--LabApp.workspaces_dir={settings.parent / 'workspaces'}",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
-        if student:  # as `make lab` does (Makefile: STUDENT_LAB)
+        if not student:  # the instructor's own server: no news prompt here either
             argv += [
-                "--ServerApp.jpserver_extensions",
-                "nbgrader.server_extensions.formgrader=False",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             ]
         if os.geteuid() == 0:
             argv.append("--allow-root")
         env = {**os.environ, "COURSE_BUDGET": "quick"}
+        if student:  # the student's JupyterLab, as `make lab` and the bundle start it
+            env["JUPYTER_CONFIG_PATH"] = str(REPO / "jupyter" / "student")
         self.log = log.open("wb")
         # started, like `make lab`, from the course directory: Validate reads its
         # nbgrader_config.py there (the cell timeout a training cell needs)
@@ -135,11 +136,11 @@ class Lab:
 
 
 def _lab_settings(folder: Path) -> None:
-    """Every cell in the page (no windowing: the test reads all of them), and no
-    question about fetching news (there is no internet here)."""
+    """Every cell in the page (no windowing: the test reads all of them). The news
+    question and the instructor panels are switched off by the student's own settings
+    (jupyter/student/), not here: the test sees what a student sees."""
     settings = {
         "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
     }
     for name, value in settings.items():
         path = folder / f"{name}.jupyterlab-settings"
@@ -180,9 +181,9 @@ def course(tmp_path_factory):
     """Every assignment released, and a student's workspace of it (``course workspace``)."""
     root = tmp_path_factory.mktemp("browser") / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    grading.write_config(root, "notebooks")
-    grading.release(root, ASSIGNMENTS)
-    grading.prepare_workspace(root, root / "student")
+    write_config(root, "notebooks")
+    release(root, ASSIGNMENTS)
+    prepare_workspace(root, root / "student")
     return root
 
 
@@ -372,6 +373,9 @@ def test_a_student_solves_runs_all_and_validates(browser, student_lab, assignmen
 
     verdict = validate(page)
     assert "Success! Your notebook passes all the tests." in verdict, verdict
+    # a student's JupyterLab: no instructor panel, no question about news
+    assert page.page.locator("#nbgrader-create_assignemnt").count() == 0
+    assert page.page.locator("text=get notified about official Jupyter news").count() == 0
     page.close()
 
 
@@ -417,6 +421,10 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
 
     course_cli = Path(sys.executable).parent / "course"
     zip_path = REPO / "examples" / "submissions" / "classic_networks.zip"
+    # and one submission whose outputs and markdown carry scripts (tests/catalog/hostile.py)
+    hostile = course / "build" / "submitted" / SCRIPTED / "classic_networks"
+    hostile.mkdir(parents=True)
+    (hostile / "classic_networks.ipynb").write_text(_scripted_submission(course))
     for argv in (["collect", str(zip_path)], ["autograde", "--jobs", "2"], ["feedback"]):
         done = subprocess.run([str(course_cli), *argv], cwd=course, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -437,6 +445,15 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
             row = p.locator("tbody tr", has_text=str(student)).inner_text()
             assert re.search(rf"\b{score:g} / 8\b", row), (student, score, row)
         page.close()
+        # the scripted submission, opened in the formgrader: nothing of it runs
+        page = Page(browser, "instructor-scripted", lab.url)
+        page.page.goto(f"{lab.url}/formgrader/submissions/{_submission_notebook_id(course)}/")
+        page.page.wait_for_selector("text=conv_output_shape", timeout=60_000)
+        page.page.wait_for_timeout(3000)  # time for a script to run, were there one
+        page.shot("scripted-submission")
+        assert "PWNED" not in page.page.title()
+        assert not list(course.glob("PWNED*")), "a script of the submission wrote a file"
+        page.close()
     finally:
         lab.close()
     # the feedback page a student gets back (course feedback): a page of the course's own
@@ -451,6 +468,43 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
     page.close()
 
 
+SCRIPTED = "9999"
+
+
+def _scripted_submission(course: Path) -> str:
+    """classic_networks solved, with an output and a markdown cell that carry scripts
+    reaching for the contents API (a file PWNED-*.txt would show that one ran)."""
+    released = nbformat.read(course / "build" / "release" / "classic_networks" /
+                             "classic_networks.ipynb", 4)  # fmt: skip
+    answers = _answers("classic_networks")
+    for c in released.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            c.source = answers[gid]
+    put = (
+        "fetch('/api/contents/PWNED-by-{what}.txt', {{method: 'PUT', headers: "
+        "{{'X-XSRFToken': document.cookie.replace(/.*_xsrf=([^;]*).*/, '$1')}}, "
+        "body: JSON.stringify({{type: 'file', format: 'text', content: 'x'}})}})"
+    )
+    released.cells.insert(1, nbformat.v4.new_markdown_cell(
+        f"<script>{put.format(what='markdown')}</script>"
+        f"<img src=x onerror=\"{put.format(what='onerror')}\">"
+    ))  # fmt: skip
+    released.cells.insert(2, nbformat.v4.new_code_cell(
+        "from IPython.display import HTML, Javascript, display\n"
+        f"display(HTML({('<script>' + put.format(what='output') + '</script>')!r}))\n"
+        "display(Javascript(\"document.title = 'PWNED'\"))"
+    ))  # fmt: skip
+    return nbformat.writes(released)
+
+
+def _submission_notebook_id(course: Path) -> str:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'build' / 'gradebook.db'}") as gb:
+        return gb.find_submission_notebook("classic_networks", "classic_networks", SCRIPTED).id
+
+
 def test_a_console_error_fails_the_page(browser, student_lab):
     """The console check itself: an error logged by a page of the course fails."""
     page = Page(browser, "console", student_lab.url)
@@ -458,3 +512,17 @@ def test_a_console_error_fails_the_page(browser, student_lab):
     page.page.evaluate("console.error('a deliberate console error')")
     with pytest.raises(AssertionError, match="a deliberate console error"):
         page.close()
+
+
+def test_a_crashed_page_fails_with_a_message_that_says_so(browser):
+    """The harness: Chromium's own crash page (chrome://crash) kills the renderer; the
+    error Playwright raises then is one tests/conftest.py recognises, and turns into a
+    failure that says the browser crashed."""
+    from conftest import BROWSER_CRASH
+
+    page = browser.new_page()
+    with pytest.raises(Exception) as info:
+        page.goto("chrome://crash", timeout=30_000)
+        page.wait_for_timeout(1000)
+        page.evaluate("1")
+    assert any(words in str(info.value) for words in BROWSER_CRASH), str(info.value)

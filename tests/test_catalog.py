@@ -7,8 +7,10 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import REPO
-from course_utils import grading
+from course_grader.autograde import read_ledger
+from course_grader.course import write_config
+from course_grader.release import release
+from helpers import REPO, autograde
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +38,8 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
     catalog = importlib.import_module(f"catalog.{assignment}")
     course = tmp_path / "course"
     shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
-    grading._write_config(course, "source")
-    grading.release(course, [assignment], source_directory="source")
+    write_config(course, "source")
+    release(course, [assignment], source_directory="source")
     source_nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
 
     # every catalogued mistake is used, and every exercise is right somewhere
@@ -50,7 +52,7 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
     for student, mistakes in catalog.SUBMISSIONS.items():
         paths[student] = tmp_path / f"{student}.ipynb"
         nbformat.write(make_submission(source_nb, mistakes, catalog), paths[student])
-    scores = grading.autograde(course, assignment, paths)
+    scores = autograde(course, assignment, paths)
 
     problems, table = (
         [],
@@ -81,6 +83,18 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
                 problems.append(
                     f"{student}: correct {grade_id} scored {got}/{points} "
                     f"({score.feedback[test_id]!r})"
+                )
+    # the public checks the student runs and the trusted checker agree, case by case: a
+    # test cell that passed in the kernel is one whose public cases the checker passed
+    ledger = read_ledger(course)
+    for student in catalog.SUBMISSIONS:
+        verdicts = ledger[f"{assignment}/{student}"]["checker"]
+        for test_id, verdict in verdicts.items():
+            if verdict["kernel_passed"] != verdict["public_passed"]:
+                problems.append(
+                    f"{student}: {test_id}: the public check in the kernel "
+                    f"{'passed' if verdict['kernel_passed'] else 'failed'}, the checker's "
+                    f"public cases {'passed' if verdict['public_passed'] else 'failed'}"
                 )
     report = REPO / "build" / "reports" / f"grader_quality_{assignment}.md"
     report.parent.mkdir(parents=True, exist_ok=True)

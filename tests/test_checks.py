@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 from keras import layers
 
+import course_reference
+from course_reference import keras_tutorial as ref
+from course_reference.record import record
 from course_utils import checks
-from course_utils.checks import CheckFailure, check_model, check_value
-from course_utils.reference import keras_tutorial as ref
+from course_utils.checks import CheckFailure, check_model, check_value, expected_values
+from course_utils.checks.calls import number_text
+from course_utils.checks.plain import close
 
 EX = "Exercise 1 - HappyModel"
 KEY = "keras_tutorial.HappyModel"
@@ -33,7 +37,7 @@ def happy(pad=(3, 3), conv_padding="valid", bn_axis=3, out="sigmoid", names=True
 
 def test_the_reference_and_a_correct_answer_pass():
     check_model(happy(), KEY, EX)
-    check_model(lambda s: ref.HappyModel.__wrapped__(s), KEY, EX)
+    check_model(lambda s: ref.HappyModel.unguarded(s), KEY, EX)
     check_model(happy(bn_axis=-1), KEY, EX)  # -1 is the channels axis too
 
 
@@ -77,7 +81,7 @@ def test_calling_the_reference_earns_nothing():
 
 def test_values():
     check_value(
-        lambda: ref.layer_output_shapes.__wrapped__((64, 64, 3)),
+        lambda: ref.layer_output_shapes.unguarded((64, 64, 3)),
         "keras_tutorial.layer_output_shapes",
         "Exercise 3",
     )
@@ -86,18 +90,18 @@ def test_values():
 
 
 def test_recorded_values_work_without_the_reference(tmp_path, monkeypatch):
-    path = checks.record("keras_tutorial", [KEY], folder=tmp_path)
+    path = record("keras_tutorial", folder=tmp_path, wanted=[KEY])
     assert json.loads(path.read_text())["recorded_with"]["keras"] == keras.__version__
-    monkeypatch.setattr(checks, "RECORDED", tmp_path)
-    monkeypatch.setattr(checks, "reference_available", lambda: False)
+    monkeypatch.setattr(expected_values, "RECORDED", tmp_path)
+    monkeypatch.setattr(expected_values, "live_provider", lambda: None)
     check_model(happy(), KEY, EX)
     with pytest.raises(CheckFailure, match="axis should be 3"):
         check_model(happy(bn_axis=1), KEY, EX)
 
 
 def test_missing_recorded_values_say_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(checks, "RECORDED", tmp_path)
-    monkeypatch.setattr(checks, "reference_available", lambda: False)
+    monkeypatch.setattr(expected_values, "RECORDED", tmp_path)
+    monkeypatch.setattr(expected_values, "live_provider", lambda: None)
     with pytest.raises(CheckFailure, match="ask your instructor for a fresh release"):
         check_model(happy(), KEY, EX)
 
@@ -129,21 +133,26 @@ def test_compile_and_train_checks():
 
 
 def test_tips_check_accepts_the_reference_improvement():
-    checks.check_follows_tips(ref.improved_model.__wrapped__, "Exercise 5")
+    checks.check_follows_tips(ref.improved_model.unguarded, "Exercise 5")
 
 
-@pytest.mark.parametrize("assignment", sorted(p.stem for p in checks.RECORDED.glob("*.json")))
+RECORDED = expected_values.RECORDED
+
+
+@pytest.mark.parametrize("assignment", sorted(p.stem for p in RECORDED.glob("*.json")))
 def test_recorded_file_matches_the_live_reference(assignment):
-    """The values a student bundle uses are the reference's, for this Keras; and every
-    model's seeded output still depends on its input (else a wrong model could match)."""
-    recorded = json.loads((checks.RECORDED / f"{assignment}.json").read_text())["values"]
+    """The values a student bundle uses are the reference's, for this Keras, within a
+    tolerance (they were recorded on another machine, whose BLAS may round the last
+    digit differently); and every model's seeded output still depends on its input
+    (else a wrong model could match)."""
+    recorded = json.loads((RECORDED / f"{assignment}.json").read_text())["values"]
     for key, value in recorded.items():
         if key == "keras_tutorial.lecture_dev_score":
             assert 0.9 < value["accuracy"] <= 1.0 and 0 < value["loss"] < 1
             continue
-        live = checks.compute_expected(key)
+        live = course_reference.compute(key)
         if isinstance(live, dict) and "layers" in live:
-            assert live["layers"] == value["layers"], key
+            assert close(live["layers"], value["layers"]), key
             assert np.allclose(live["output"], value["output"], rtol=1e-4, atol=1e-5), key
             first, second = np.asarray(value["output"])  # two random inputs
             assert not np.allclose(first, second, rtol=1e-3, atol=0), f"{key} ignores its input"
@@ -151,12 +160,12 @@ def test_recorded_file_matches_the_live_reference(assignment):
             assert live.keys() == value.keys(), key
             assert np.allclose(list(live.values()), list(value.values()), rtol=1e-4), key
         else:
-            assert live == value, key
+            assert close(live, value, rtol=1e-7, atol=1e-9), key
 
 
 @pytest.mark.slow
 def test_measured_lecture_accuracy_is_reproduced():
-    recorded = json.loads((checks.RECORDED / "keras_tutorial.json").read_text())["values"]
+    recorded = json.loads((RECORDED / "keras_tutorial.json").read_text())["values"]
     measured = ref.lecture_dev_score()
     assert measured["accuracy"] == pytest.approx(
         recorded["keras_tutorial.lecture_dev_score"]["accuracy"], abs=0.02
@@ -219,9 +228,9 @@ def test_a_correct_answer_may_not_call_course_utils_cost():
 
 def test_check_model_says_an_before_a_vowel():
     def max_pool_lenet(input_shape):
-        from course_utils.reference.classic_networks import lenet5
+        from course_reference.classic_networks import lenet5
 
-        model = lenet5.__wrapped__(input_shape)
+        model = lenet5.unguarded(input_shape)
         x = model.input
         for layer in model.layers[1:]:
             if layer.name in ("S2", "S4"):
@@ -280,16 +289,14 @@ def test_a_block_without_the_final_relu_is_told_why_it_goes_negative():
 
 
 def test_gradient_norms_of_the_reference_pass_and_a_sum_is_named():
-    from course_utils.reference import residual_networks as res
+    from course_reference import residual_networks as res
 
     checks.check_gradient_norms(
-        res.layer_gradient_norms.__wrapped__, "residual_networks.layer_gradient_norms", "Ex 1"
+        res.layer_gradient_norms.unguarded, "residual_networks.layer_gradient_norms", "Ex 1"
     )
 
     def summed(model, X, Y):
-        return {
-            k: v * len(X) for k, v in res.layer_gradient_norms.__wrapped__(model, X, Y).items()
-        }
+        return {k: v * len(X) for k, v in res.layer_gradient_norms.unguarded(model, X, Y).items()}
 
     with pytest.raises(CheckFailure, match="4x too large: average the loss"):
         checks.check_gradient_norms(summed, "residual_networks.layer_gradient_norms", "Ex 1")
@@ -299,7 +306,7 @@ def test_an_exercise_not_written_yet_is_said_to_be_that():
     def stub(*args, **kwargs):
         raise NotImplementedError()
 
-    from course_utils.reference import residual_networks as rn
+    from course_reference import residual_networks as rn
 
     calls = [
         lambda: check_model(stub, KEY, EX),
@@ -319,9 +326,9 @@ def test_an_exercise_not_written_yet_is_said_to_be_that():
 
 
 def test_conv1x1_check_compares_with_keras_and_names_the_mistake():
-    from course_utils.reference import inception
+    from course_reference import inception
 
-    assert checks.check_conv1x1(inception.conv1x1.__wrapped__, EX) == 2
+    assert checks.check_conv1x1(inception.conv1x1.unguarded, EX) == 2
 
     def no_relu(X, W, b):
         return np.tensordot(X, W, axes=([3], [0])) + b
@@ -349,10 +356,10 @@ def test_conv1x1_check_compares_with_keras_and_names_the_mistake():
 
 
 def test_concatenation_order_is_checked_by_name():
-    from course_utils.reference import inception
+    from course_reference import inception
 
     def swapped(X, filters, name):
-        model_out = inception.inception_module.__wrapped__(X, filters, name)
+        model_out = inception.inception_module.unguarded(X, filters, name)
         concat = model_out._keras_history.operation
         branches = [t for t in concat._inbound_nodes[0].input_tensors]
         return keras.layers.Concatenate(name=f"{name}_concat")(branches[::-1])
@@ -370,6 +377,6 @@ def test_concatenation_order_is_checked_by_name():
 
 
 def test_tuples_of_big_numbers_keep_their_commas_as_separators():
-    assert checks._number((120_422_400, 12_443_648)) == "(120_422_400, 12_443_648)"
-    assert checks._number((28, 28, 6)) == "(28, 28, 6)"
-    assert checks._number(120_422_400) == "120,422,400"
+    assert number_text((120_422_400, 12_443_648)) == "(120_422_400, 12_443_648)"
+    assert number_text((28, 28, 6)) == "(28, 28, 6)"
+    assert number_text(120_422_400) == "120,422,400"

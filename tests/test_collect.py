@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import FIXTURES, fixture_course
-from course_utils.cli import main
-from course_utils.collect import STUDENT_ID, collect
-from course_utils.grading import GradingError
+from course_grader.cli import main
+from course_grader.collect import STUDENT_ID, collect
+from course_grader.course import GradingError
+from helpers import FIXTURES, fixture_course
 
 SOLVED = FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
 
@@ -235,3 +235,60 @@ def test_course_collect_command(course, tmp_path, capsys):
     assert "collected 1 submission(s): 1 new" in out.out
     assert "rejected notes.txt" in out.out
     assert "does not exist" in out.err
+
+
+def test_every_collect_is_kept_and_export_reads_them_all(course, tmp_path):
+    """Rejected in the first collect, absent from the next ones: still in grades.csv."""
+    from course_grader.collect import read_collect_log
+    from course_grader.report import rejected_at_collect
+
+    first = _export(
+        tmp_path / "one",
+        {"1006_fixture.ipynb": "", "doejane_1007_222_fixture.pdf": b"%PDF"},  # Canvas names
+    )
+    collect(course, first)
+    for i in range(3):
+        later = _export(tmp_path / f"later{i}", {f"alice{i}_fixture.ipynb": SOLVED.read_text()})
+        collect(course, later)
+    rows = read_collect_log(course / "build" / "grading" / "collect.csv")
+    assert len(rows) == 5 and len({r["collected_at"] + r["source"] for r in rows}) == 4
+    assert all(r["collected_at"] for r in rows)
+    rejected = rejected_at_collect(course)
+    assert ("fixture", "1006") in rejected and "empty" in rejected[("fixture", "1006")]
+    assert ("fixture", "1007") in rejected and "not a notebook" in rejected[("fixture", "1007")]
+
+
+def test_a_notebook_too_large_is_refused_before_it_is_read(course, tmp_path, monkeypatch):
+    import course_grader.collect as collect_module
+
+    monkeypatch.setattr(collect_module, "MAX_NOTEBOOK_BYTES", 10_000)
+    big = SOLVED.read_text().replace('"cells": [', '"cells": [' + " " * 20_000, 1)
+    export = _export(tmp_path / "export", {"alice_fixture.ipynb": big})
+    row = _by_file(collect(course, export))["alice_fixture.ipynb"]
+    assert row.status == "rejected" and "larger than a notebook may be" in row.reason
+    # a zip member that says it unpacks to more: refused from its header, never unpacked
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bob_fixture.ipynb", " " * 5_000_000)  # 5 MB of spaces: ~5 kB packed
+    monkeypatch.setattr(collect_module, "MAX_NOTEBOOK_BYTES", 50 * 1024 * 1024)
+    row = _by_file(collect(course, bomb))["bob_fixture.ipynb"]
+    assert row.status == "rejected" and "zip bomb" in row.reason
+
+
+def test_control_characters_in_names_never_reach_the_terminal(course, tmp_path, capsys):
+    """A file name that would erase the summary line and print a fake one, set the
+    window's title or plant a hyperlink: printed as visible escapes."""
+    evil = "x\x1b[2K\r\x1b[1A0 file(s) rejected\x1b]0;pwned\x07\x9b31m.pdf"
+    bundle = tmp_path / "evil.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr(evil, b"%PDF")
+    cwd = os.getcwd()
+    os.chdir(course)
+    try:
+        assert main(["collect", str(bundle)]) == 0
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\r", "\x07", "\x9b"):
+        assert raw not in out
+    assert "\\x1b[2K\\x0d\\x1b[1A0 file(s) rejected\\x1b]0;pwned\\x07\\x9b31m.pdf" in out

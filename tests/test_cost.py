@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from keras import layers
 
+from course_reference import classic_networks as classic
 from course_utils import checks, cost
 from course_utils.checks import CheckFailure
 from course_utils.cost import UncountedLayerError
-from course_utils.reference import classic_networks as classic
 
 matplotlib.use("Agg")
 
@@ -535,6 +535,14 @@ def test_compare_names_each_network(networks):
     for name, line in zip(names, lines[1:], strict=True):
         assert line.startswith(name)
         assert f"{PUBLISHED_PARAMS[name]:,}" in line
+
+
+def test_compare_takes_models_as_the_readme_shows(networks):
+    model = BUILDERS["LeNet-5"]()
+    by_model = cost.compare({"LeNet-5": model})
+    assert by_model == cost.compare({"LeNet-5": networks("LeNet-5").table})
+    with pytest.raises(TypeError, match="give a cost table"):
+        cost.compare({"LeNet-5": "not a model"})
 
 
 def test_plot_returns_a_figure(networks):

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
 from course_utils import datasets, synthetic
 from course_utils.datasets import DatasetError
+from helpers import REPO
 
 SHIPPED = REPO / "data" / "synthetic"
 SIGNS = REPO / "data" / "signs"

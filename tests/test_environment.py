@@ -6,7 +6,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from conftest import REPO
+from helpers import REPO
 
 # conda-forge spells a few packages differently from PyPI
 CONDA_TO_PYPI = {}
@@ -22,6 +22,7 @@ def pyproject_requirements(text: str) -> set:
     data = tomllib.loads(text)
     reqs = list(data["project"]["dependencies"])
     reqs += data["project"]["optional-dependencies"]["dev"]
+    reqs += data["project"]["optional-dependencies"]["cpu"]  # what conda users get
     return {_req_key(r) for r in reqs}
 
 

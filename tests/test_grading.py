@@ -1,11 +1,12 @@
-"""Units of course_utils.grading: the stderr rule, the leak finder, the workspace copy."""
+"""Units of course_grader.course: the stderr rule, the leak finder, the workspace copy."""
 
 import copy
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
-from course_utils.grading import ForgiveStderr, find_leaks, prepare_workspace
+from course_grader.preprocessors.forgive_stderr import ForgiveStderr
+from course_grader.release import find_leaks, prepare_workspace
 
 
 def _run(cell):
@@ -48,6 +49,11 @@ def test_release_of_nbgrader_has_no_leak(fixture_notebook_path):
 
 def test_leaked_solution_and_hidden_test_are_named(fixture_notebook_path):
     source = nbformat.read(fixture_notebook_path, as_version=4)
+    # an nbgrader hidden test (the course keeps none: its checker holds them)
+    test = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    test.source += (
+        "\n### BEGIN HIDDEN TESTS\nassert relu(-5.0) == 0, 'negatives'\n### END HIDDEN TESTS"
+    )
     leaky = copy.deepcopy(source)
     for cell in leaky.cells:  # a release made by hand that forgot to strip anything
         cell.source = cell.source.replace("### BEGIN SOLUTION\n", "").replace(

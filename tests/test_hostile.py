@@ -1,6 +1,7 @@
 """Hostile and broken submissions (tests/catalog/hostile.py) graded in ONE batch: each
 gets exactly its score and status, every one has its gradebook row and feedback page,
-the batch finishes, and no hidden test line reaches any page.
+the batch finishes, nothing of the trusted checks or the solutions reaches any page, and
+no script of a submission survives in what a browser shows.
 
 Needs bubblewrap (the sandbox): CI installs it; elsewhere the test says how."""
 
@@ -14,11 +15,14 @@ import nbformat
 import pytest
 from catalog import hostile
 
-from conftest import FIXTURES, REPO, hidden_test_lines
-from course_utils import grading
-from course_utils.batch import autograde_batch, read_ledger
-from course_utils.feedback import write_feedback
-from course_utils.sandbox import INSTALL_HINT, probe
+from course_grader.autograde import Options, autograde_batch, read_ledger
+from course_grader.course import write_config
+from course_grader.feedback import write_feedback
+from course_grader.markers import significant
+from course_grader.release import release
+from course_grader.sandbox import INSTALL_HINT, probe
+from course_grader.terminal import safe
+from helpers import FIXTURES, REPO, copy_checkers
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +37,9 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile") / "course"
     shutil.copytree(FIXTURES / "notebooks" / hostile.FT, root / "notebooks" / hostile.FT)
     shutil.copytree(REPO / "notebooks" / hostile.CN, root / "notebooks" / hostile.CN)
-    grading.write_config(root, "notebooks")
-    grading.release(root, [hostile.FT, hostile.CN])
+    copy_checkers(FIXTURES, root)
+    write_config(root, "notebooks")
+    release(root, [hostile.FT, hostile.CN])
     listener = socket.create_server(("127.0.0.1", 0))  # what h26 tries to reach
     ctx = hostile.Context(
         released={
@@ -55,7 +60,7 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / name).write_bytes(data)
     with listener:
-        report = autograde_batch(root, jobs=2, progress=False)
+        report = autograde_batch(root, Options(jobs=2, progress=False))
     write_feedback(root)
     return root, report
 
@@ -80,6 +85,14 @@ def test_every_case_gets_exactly_its_score_and_status(graded):
     assert not wrong, "\n".join(wrong)
 
 
+def test_each_combined_case_fails_exactly_its_attacked_exercises(graded):
+    root, _ = graded
+    ledger = read_ledger(root)
+    for student, failing in hostile.FAILING.items():
+        verdicts = ledger[f"{hostile.CN}/{student}"]["checker"]
+        assert {g for g, v in verdicts.items() if not v["passed"]} == failing, student
+
+
 def test_every_submission_has_its_gradebook_row_and_feedback(graded):
     root, _ = graded
     with sqlite3.connect(root / "build" / "gradebook.db") as db:
@@ -96,14 +109,83 @@ def test_every_submission_has_its_gradebook_row_and_feedback(graded):
         assert page.is_file(), page
 
 
-def test_no_hidden_test_line_reaches_feedback(graded):
+def _secret_lines() -> list[str]:
+    """The lines worth stealing: of the trusted checks (the course's and the fixture's)
+    and of the reference solutions."""
+    paths = [
+        *(REPO / "course_grader" / "checker" / "exercises").glob("*.py"),
+        *(FIXTURES / "checkers").glob("*.py"),
+        *(REPO / "course_reference").glob("*.py"),
+    ]
+    lines = set()
+    for path in paths:
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if significant(line) and len(line) >= 24 and not line.startswith(("#", '"""')):
+                lines.add(line)
+    return sorted(lines)
+
+
+def test_nothing_of_the_checks_or_the_solutions_reaches_feedback(graded):
     root, _ = graded
-    hidden = hidden_test_lines(root / "notebooks")
-    assert any("HIDDEN_SENTINEL" in line for line in hidden)  # the fixture's are there
+    secret = _secret_lines()
+    assert len(secret) > 100
     for page in (root / "build" / "feedback").rglob("*.html"):
         text = page.read_text()
-        leaked = [line for line in hidden if line in text]
+        leaked = [line for line in secret if line in text]
         assert not leaked, f"{page}: {leaked[:3]}"
+    # the kernel that looked everywhere found nothing of them
+    page = root / "build" / "feedback" / "n10-looks-for-secrets" / hostile.FT
+    assert "found: []" in (page / f"{hostile.FT}.html").read_text()
+
+
+def test_no_script_of_a_submission_reaches_a_browser(graded):
+    root, _ = graded
+    for student in ("n11-script-in-output", "n12-script-in-markdown"):
+        text = (
+            root / "build" / "autograded" / student / hostile.FT / f"{hostile.FT}.ipynb"
+        ).read_text()
+        for bad in ("<script", "onerror", "application/javascript", "PWNED"):
+            assert bad not in text, (student, bad)
+
+
+def test_control_characters_never_reach_the_terminal(graded):
+    root, report = graded
+    entry = read_ledger(root)[f"{hostile.FT}/n13-control-characters"]
+    assert entry["score"] == 2
+    table = safe(report.table())
+    assert "\x1b" not in table and "\x07" not in table and "\r" not in table.replace("\n", "")
+
+
+def test_the_resources_were_bounded(graded):
+    import re
+
+    root, _ = graded
+
+    def printed(student):
+        nb = nbformat.read(
+            root / "build" / "autograded" / student / hostile.FT / f"{hostile.FT}.ipynb", 4
+        )
+        return "".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+
+    shm = int(re.search(r"written to /dev/shm: (\d+) MB", printed("n14-fills-dev-shm")).group(1))
+    assert shm <= 64
+    tmp = int(re.search(r"files in /tmp: \d+ MB: (\d+)", printed("n15-fills-tmp")).group(1))
+    assert tmp <= 256
+
+
+def test_the_structure_is_the_releases(graded):
+    root, _ = graded
+    nb = nbformat.read(
+        root / "build" / "autograded" / "n18-test-id-on-a-top-cell" / hostile.FT
+        / f"{hostile.FT}.ipynb", 4,
+    )  # fmt: skip
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert ids.index("conv_params") < ids.index("conv_params_tests")  # the test not moved
+    notes = " ".join(read_ledger(root)[f"{hostile.FT}/n17-points-without-grade-id"]["notes"])
+    assert "nbgrader metadata without a grade_id; not graded" in notes
 
 
 def test_attacks_left_the_gradebook_and_outputs_intact(graded):
@@ -112,8 +194,12 @@ def test_attacks_left_the_gradebook_and_outputs_intact(graded):
     for student in ("h11-100mb-printed", "h12-huge-image"):
         graded_nb = root / "build" / "autograded" / student / hostile.FT / f"{hostile.FT}.ipynb"
         assert graded_nb.stat().st_size < 1_000_000, (student, graded_nb.stat().st_size)
-    # what a kernel wrote stays in its scratch folder: no link out of it comes back
+    # what a kernel wrote stays in its own folder: no link out of it comes back
     assert not list((root / "build" / "autograded" / "h28-symlinks-out").rglob("leak-*"))
+    # the checker decided every graded case, and said so in the ledger
+    for entry in read_ledger(root).values():
+        if entry["status"] == "graded":
+            assert entry.get("seed") is not None and entry.get("checker"), entry["key"]
     ledger = read_ledger(root)
     notes = " ".join(ledger[f"{hostile.FT}/h13-test-cell-deleted"]["notes"])
     assert "'conv_params_tests' was deleted; put back" in notes

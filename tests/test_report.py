@@ -1,4 +1,4 @@
-"""grades.csv and the class report (course_utils.report), on the course graded once per
+"""grades.csv and the class report (course_grader.report), on the course graded once per
 session by test_feedback.graded_course."""
 
 import csv
@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from test_feedback import ABSENT, STUDENTS, add_to_ledger, graded_course
 
-from course_utils.feedback import CellResult, Course, Submission
-from course_utils.report import class_report, export_grades, grade_table, normalise
+from course_grader.feedback import CellResult, Course, GradedSubmission
+from course_grader.report import class_report, export_grades, grade_table, normalise
 
 A = "fixture_two"
 HEADER = [
@@ -165,8 +165,8 @@ def test_a_complete_row_has_an_empty_status():
         max_scores={"a": 3.0, "b": 4.0},
         students=["s"],
         submissions={
-            ("a", "s"): Submission("a", "s", "graded", 1.5, 3.0, cells=results),
-            ("b", "s"): Submission(
+            ("a", "s"): GradedSubmission("a", "s", "graded", 1.5, 3.0, cells=results),
+            ("b", "s"): GradedSubmission(
                 "b", "s", "graded", 4.0, 4.0, cells=[CellResult("u", "b", 4.0, 4.0)]
             ),
         },

@@ -1,5 +1,5 @@
 """The released notebook's structure put back into a submission before grading
-(course_utils.restore): deleted cells, changed metadata, renamed or copied graded
+(course_grader.restore): deleted cells, changed metadata, renamed or copied graded
 cells."""
 
 import copy
@@ -7,8 +7,8 @@ import copy
 import nbformat
 import pytest
 
-from conftest import FIXTURES, cell_by_grade_id
-from course_utils.restore import restore_file, restore_structure
+from course_grader.restore import restore_file, restore_structure
+from helpers import FIXTURES, cell_by_grade_id
 
 SOURCE = FIXTURES / "notebooks" / "fixture_two" / "fixture_two.ipynb"
 
@@ -97,3 +97,19 @@ def test_an_answer_made_markdown_keeps_its_text(released):
     assert fixed.cells[i].cell_type == "code"
     assert fixed.cells[i].source == answer.source
     assert "cell 'conv_params': it was made a markdown cell; put back" in notes
+
+
+def test_a_cell_planted_with_a_test_cells_id_does_not_move_the_test():
+    """nbformat gives the later of two cells with one id a new id: the planted top cell
+    keeps the test's id, the real test cell gets another one - and stays the test."""
+    released = nbformat.read(FIXTURES / "notebooks" / "fixture" / "fixture.ipynb", 4)
+    submitted = copy.deepcopy(released)
+    test = cell_by_grade_id(submitted, "relu_tests")
+    planted = nbformat.v4.new_code_cell("print('I am at the top')")
+    planted["id"] = test["id"]
+    test["id"] = "renamed1"  # what nbformat's repair of duplicate ids does
+    submitted.cells.insert(0, planted)
+    fixed, _ = restore_structure(submitted, released)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in fixed.cells]
+    assert ids.index("relu") < ids.index("relu_tests")
+    assert "nbgrader" not in fixed.cells[0].metadata  # the planted cell is not graded

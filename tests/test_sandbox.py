@@ -1,4 +1,4 @@
-"""The grading kernel's sandbox (course_utils.sandbox): what the kernel can and cannot
+"""The grading kernel's sandbox (course_grader.sandbox): what the kernel can and cannot
 reach, its limits, and what the grader says where a protection is missing."""
 
 import os
@@ -11,9 +11,9 @@ import pytest
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from conftest import REPO
-from course_utils import sandbox
-from course_utils.sandbox import Limits, probe, write_kernelspec
+from course_grader import sandbox
+from course_grader.sandbox import Limits, probe, write_kernelspec
+from helpers import REPO
 
 LIMITS = Limits(memory_mb=3000, cpu_s=77, processes=99, file_mb=5, open_files=333)
 
@@ -22,7 +22,16 @@ PROBES = {
     "limits": "import resource as r\nprint([r.getrlimit(getattr(r, n))[0] for n in "
     "('RLIMIT_AS', 'RLIMIT_CPU', 'RLIMIT_NPROC', 'RLIMIT_FSIZE', 'RLIMIT_NOFILE')])",
     "sources": f"import os; print(os.path.exists({str(REPO / 'notebooks')!r}))",
-    "package": "import course_utils.checks, course_utils.reference; print('importable')",
+    "package": "import course_utils.checks; print('importable')",
+    # the solutions and the grader (with its hidden checks) are not there to be found
+    "solutions": (
+        "import importlib\nfound = []\n"
+        "for n in ('course_reference.inception', 'course_grader.course'):\n"
+        "    try:\n        importlib.import_module(n)\n        found.append(n)\n"
+        "    except ImportError:\n        pass\nprint(found)"
+    ),
+    "solution files": f"import os; print(os.path.exists({str(REPO / 'course_reference')!r}), "
+    f"os.path.exists({str(REPO / 'course_grader' / 'autograde')!r}))",
     "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', PORT), 2)\n"
     "    print('connected')\nexcept OSError as e:\n    print('refused', type(e).__name__)",
     "write": "open('made-here.txt', 'w').write('ok'); print(open('made-here.txt').read())",
@@ -73,6 +82,8 @@ def test_a_sandboxed_kernel_sees_only_its_folder_and_no_network(tmp_path, monkey
     assert out["limits"] == "[3145728000, 77, 99, 5242880, 333]"
     assert out["sources"] == "False"  # the repository's source notebooks are not there
     assert out["package"] == "importable"
+    assert out["solutions"] == "[]"
+    assert out["solution files"] == "False False"
     assert out["network"].startswith("refused")
     assert out["write"] == "ok"
     assert out["big file"] == "OSError"  # over RLIMIT_FSIZE (SIGXFSZ is ignored by Python)
@@ -87,6 +98,7 @@ def test_the_same_probes_without_a_sandbox_show_what_it_protects(tmp_path, monke
         out = run_probes(tmp_path, iso, listener.getsockname()[1], monkeypatch)
     assert out["network"] == "connected"
     assert out["sources"] == "True"
+    assert out["solutions"] == "['course_reference.inception', 'course_grader.course']"
     assert "COURSE_SECRET_TOKEN" in out["env"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 BIN = Path(sys.executable).parent
 
@@ -31,6 +31,34 @@ def test_ruff_lint_clean():
 def test_ruff_format_clean():
     result = _run(str(BIN / "ruff"), "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_import_contract_holds():
+    """Imports run one way - course_grader over course_reference over course_utils - and
+    no package has a circle inside (pyproject.toml's [tool.importlinter])."""
+    result = _run(str(BIN / "lint-imports"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_import_contract_refuses_the_solutions_in_the_students_package(tmp_path):
+    """A module of course_utils that imports course_reference breaks the contract."""
+    import shutil
+
+    for package in ("course_utils", "course_reference", "course_grader"):
+        shutil.copytree(
+            REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    (tmp_path / "course_utils" / "leak.py").write_text("from course_reference import inception\n")
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "course_utils.leak -> course_reference" in result.stdout, result.stdout
 
 
 def test_nbgrader_lab_extension_enabled():
@@ -63,7 +91,7 @@ def test_every_make_command_in_readme_exists():
 
 
 def test_every_course_command_in_readme_exists():
-    from course_utils.cli import main
+    from course_grader.cli import main
 
     readme = (REPO / "README.md").read_text()
     for sub in sorted(set(re.findall(r"(?:`|bin/)course ([a-z][\w-]*)", readme))):

@@ -2,9 +2,14 @@
 
 Most use the two-exercise fixture ``fixture_two`` (no TensorFlow; exercise 1 is worth 1
 point, exercise 2 is worth 2; each kernel gets the small limits of its notebook's
-metadata: 10 s per cell, 2 GB of address space, 64 processes and threads); the last
-ones use ``classic_networks`` (8 points: 1, 1, 2, 2, 2), whose test cells call the
-course's checks.
+metadata: 10 s per cell, 2 GB of address space, 3 GB for all its processes, 64
+processes and threads; its trusted checks are ``tests/fixtures/checkers/fixture_two.py``);
+the ``c`` cases use ``classic_networks`` (8 points: 1, 1, 2, 2, 2).
+
+Every grade is decided by the trusted checker, outside the kernel, from what the kernel
+answers; so the ``n`` cases (kinds 1-8 of the attacks on the kernel-decided grader,
+one or more each) patch, trace, lie and read as they like, and earn exactly what their
+answers are worth.
 
 A case is ``(student, assignment, build, score, status)``: ``build(ctx)`` returns the
 file's bytes (or ``(file name, bytes)``), where ``ctx`` holds the released and solved
@@ -210,7 +215,7 @@ STRIDE_FORGOTTEN = (
     "    return (n_H + 2 * p - f + 1, n_W + 2 * p - f + 1, filters)\n"
 )
 CALLS_REFERENCE = (
-    "from course_utils.reference.classic_networks import lenet5 as ready_made\n\n"
+    "from course_reference.classic_networks import lenet5 as ready_made\n\n"
     "def lenet5(input_shape=(32, 32, 1), classes=10):\n"
     "    return ready_made(input_shape, classes)\n"
 )
@@ -224,6 +229,304 @@ PATCH_DURING_TEST = ALWAYS_EQUAL + (
     "    checks._jsonable = lambda value: AlwaysEqual()  # while the check is running\n"
     "    return 0\n"
 )
+
+
+# --------------------------------------------------------------------------- the n cases
+def _literal(code: str) -> str:
+    """``code`` for :func:`answer`, which formats it with ``ctx``: its braces doubled."""
+    return code.replace("{", "{{").replace("}", "}}")
+
+
+# 1. changing what a test uses, where no guard looks
+PATCH_OPERATOR = (
+    ALWAYS_EQUAL
+    + (
+        "import operator\n"
+        "operator.index = lambda value: AlwaysEqual()  # the test cell's int check, gone\n"
+    )
+    + WRONG1
+)
+REBIND_TEST_GLOBALS = (
+    "def conv_output_size(n, f, p=0, s=1):\n"
+    "    # while the test calls it: the test cell's own names, rebound\n"
+    "    globals()['operator'] = type('op', (), {'index': staticmethod(lambda v: 32)})\n"
+    "    return 0\n"
+)
+SETTRACE = (
+    "import ctypes, sys\n"
+    "def tracer(frame, event, arg):\n"
+    "    for name in ('found', 'got', 'result', 'answer'):\n"
+    "        if name in frame.f_locals and event == 'line':\n"
+    "            frame.f_locals[name] = 32\n"
+    "            ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))\n"
+    "    return tracer\n"
+    "sys.settrace(tracer)\n"
+) + WRONG1
+SETPROFILE_IMPORT = (
+    "import builtins, sys\n"
+    "real_import = builtins.__import__\n"
+    "fake = type('op', (), {'index': staticmethod(lambda v: 32)})\n"
+    "def sneaky(name, *args, **kwargs):\n"
+    "    return fake if name == 'operator' else real_import(name, *args, **kwargs)\n"
+    "def profiler(frame, event, arg):  # patches the import machinery between hooks\n"
+    "    builtins.__import__ = sneaky\n"
+    "sys.setprofile(profiler)\n"
+) + WRONG1
+FAKE_ORACLE = (
+    "import json, pathlib\n"
+    "import course_utils.oracle as oracle\n"
+    "def fake_answer(folder, namespace=None):  # every question: the public answer\n"
+    "    folder = pathlib.Path(folder)\n"
+    "    questions = json.loads((folder / 'request.json').read_text())['questions']\n"
+    "    answers = {q['id']: {'ok': True, 'value': 32} for q in questions}\n"
+    "    (folder / 'answers.json').write_text(json.dumps(answers))\n"
+    "oracle.answer = fake_answer\n"
+) + RIGHT1
+# 2. reading the answer instead of computing it
+HARD_CODED = "def conv_output_size(n, f, p=0, s=1):\n    return 32  # the public case's answer\n"
+# 3. lying to nbgrader
+LYING_SESSION = (
+    "from ipykernel.kernelapp import IPKernelApp\n"
+    "session = IPKernelApp.instance().kernel.session\n"
+    "real_send = session.send\n"
+    "def send(stream, kind, content=None, *args, **kwargs):\n"
+    "    if kind == 'error':\n"
+    "        return None  # no error ever reaches nbgrader\n"
+    "    if isinstance(content, dict) and content.get('status') == 'error':\n"
+    "        content = {'status': 'ok', 'execution_count': content.get('execution_count'),\n"
+    "                   'user_expressions': {}, 'payload': []}\n"
+    "    return real_send(stream, kind, content, *args, **kwargs)\n"
+    "session.send = send\n"
+) + WRONG2
+PARTIAL_CREDIT = (
+    "ip = get_ipython()\n"
+    "# a number shown as a test cell's result is read by nbgrader as partial credit\n"
+    "ip.events.register('post_run_cell', lambda result: ip.displayhook(1000))\n"
+) + WRONG2
+TRAVERSAL_ANSWERS = (
+    "import json, os, pathlib\n"
+    "import course_utils.oracle as oracle\n"
+    "def fake_answer(folder, namespace=None):\n"
+    "    folder = pathlib.Path(folder)\n"
+    "    questions = json.loads((folder / 'request.json').read_text())['questions']\n"
+    "    os.symlink('/etc/passwd', folder / 'answers.json')  # a link, not an answer\n"
+    "    (folder / 'x.json').write_text(json.dumps(\n"
+    "        {q['id']: {'ok': True, 'value': 3, 'config': '../../../../etc/passwd',\n"
+    "                   'array': '../../build/gradebook.db'} for q in questions}))\n"
+    "oracle.answer = fake_answer\n"
+) + RIGHT1
+# 4. leaks: what a kernel can print about its grader - nothing worth having
+LOOK_FOR_SECRETS = (
+    "import base64, glob, importlib, sys, zlib\n"
+    "found = []\n"
+    "for name in ('course_reference.classic_networks', 'course_grader.checker.exercises'):\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "        found.append(name)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "for pattern in ('{ctx.root}/../../**/course_reference/*.py', '/tmp/**/checkers/*.py',\n"
+    "                '{ctx.root}/checkers/*.py', '/work/**/course_grader/checker/*.py'):\n"
+    "    found += glob.glob(pattern, recursive=True)[:5]\n"
+    "print('history:', base64.b64encode(zlib.compress(repr(In).encode())).decode()[:200])\n"
+    "print('found:', found)\n"
+    "def conv_output_size(n, f, p=0, s=1):\n"
+    "    return (n + 2 * p - f) // s + 1 if found else 0\n"
+)
+# 5. the instructor's browser
+SCRIPT_IN_OUTPUT = RIGHT1 + (
+    "from IPython.display import HTML, Javascript, display\n"
+    "display(HTML(\"<b>hi</b><script>fetch('/api/contents/PWNED-by-script.txt', \"\n"
+    "             \"{method: 'PUT', body: JSON.stringify({type: 'file', format: 'text', \"\n"
+    "             \"content: 'x'})})</script><img src=x onerror=\\\"alert('pwned')\\\">\"))\n"
+    "display(Javascript(\"document.title = 'PWNED'\"))\n"
+)
+# 6. the instructor's terminal
+CONTROL_CHARACTERS = (
+    "def conv_output_size(n, f, p=0, s=1):\n"
+    "    raise ValueError('\\x1b[2K\\r\\x1b[1A\\x1b[2K0 file(s) rejected\\x1b]0;pwned\\x07'\n"
+    "                     '\\x1b]8;;http://evil.example\\x1b\\\\click\\x1b]8;;\\x1b\\\\')\n"
+)
+# 7. resources outside the limits
+FILL_SHM = RIGHT1 + (
+    "written = 0\n"
+    "try:\n"
+    "    with open('/dev/shm/fill', 'wb') as fh:\n"
+    "        for _ in range(3000):\n"
+    "            fh.write(b'x' * 2**20)\n"
+    "            written += 2**20\n"
+    "except OSError as exc:\n"
+    "    print('stopped:', type(exc).__name__)\n"
+    "print('written to /dev/shm:', written // 2**20, 'MB')\n"
+)
+FILL_TMP = RIGHT1 + (
+    "import os\n"
+    "made = written = 0\n"
+    "try:\n"
+    "    for i in range(30_000):\n"
+    "        with open(f'/tmp/f{i}', 'wb') as fh:\n"
+    "            fh.write(b'x' * 100_000)\n"
+    "        made, written = made + 1, written + 100_000\n"
+    "except OSError as exc:\n"
+    "    print('stopped:', type(exc).__name__)\n"
+    "print('files in /tmp:', made, 'MB:', written // 2**20)\n"
+)
+MEMORY_ACROSS_PROCESSES = RIGHT1 + (
+    "import os, time\n"
+    "children = []\n"
+    "for _ in range(3):  # each under its own address-space limit, together over the total\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        hog = bytearray(1500 * 2**20)\n"
+    "        time.sleep(3)\n"
+    "        os._exit(0)\n"
+    "    children.append(pid)\n"
+    "for pid in children:\n"
+    "    print(pid, os.waitpid(pid, 0)[1])\n"
+)
+
+
+def _add_cell_claiming_points(nb):
+    extra = nbformat.v4.new_code_cell("x = 1")
+    extra.metadata["nbgrader"] = {
+        "grade": True,
+        "points": 50,
+        "locked": False,
+        "solution": False,
+        "schema_version": 3,
+    }
+    nb.cells.insert(1, extra)
+
+
+def _add_cell_with_a_test_id(nb):
+    test = cell(nb, "conv_params_tests")
+    extra = nbformat.v4.new_code_cell("print('I am at the top')")
+    extra["id"] = test["id"]
+    nb.cells.insert(0, extra)
+
+
+def structure(change):
+    """fixture_two solved, then ``change(nb)``."""
+
+    def build(ctx: Context) -> bytes:
+        nb = ctx.solved(FT)
+        change(nb)
+        return nbformat.writes(nb).encode()
+
+    return build
+
+
+def _markdown_script(nb):
+    nb.cells.insert(
+        1,
+        nbformat.v4.new_markdown_cell(
+            "<script>document.title = 'PWNED by markdown'</script>"
+            "<img src=x onerror=\"fetch('/api/contents/PWNED-by-markdown.txt', {method: 'PUT'})\">"
+        ),
+    )
+
+
+# classic_networks
+RECORDED_LOOKUP = (
+    "import json, pathlib\n"
+    "import course_utils\n"
+    "_REC = json.loads((pathlib.Path(course_utils.__file__).parent / 'recorded' /\n"
+    "                   'classic_networks.json').read_text())['values']\n"
+    "def conv_output_shape(input_shape, filters, f, s=1, padding='valid'):\n"
+    "    for case in _REC['classic_networks.conv_output_shape']:  # the public cases, copied\n"
+    "        if case['args'] == [list(input_shape), filters, f] and case['kwargs'] in (\n"
+    "                {}, {'s': s}, {'padding': padding}, {'s': s, 'padding': padding}):\n"
+    "            return tuple(case['result'])\n"
+    "    return (0, 0, filters)\n"
+)
+FRAME_READING = (
+    "import inspect\n"
+    "def conv_output_shape(input_shape, filters, f, s=1, padding='valid'):\n"
+    "    frame = inspect.currentframe().f_back\n"
+    "    while frame is not None:  # the checker's expected value, from the caller's frame?\n"
+    "        case = frame.f_locals.get('case')\n"
+    "        if isinstance(case, dict) and 'result' in case:\n"
+    "            return tuple(case['result'])\n"
+    "        frame = frame.f_back\n"
+    "    return (0, 0, filters)\n"
+)
+MEMORISED = (
+    "_KNOWN = {((32, 32, 1), 6, 5): 117600, ((28, 28, 192), 32, 5): 120422400}\n"
+    "def conv_multiplications(input_shape, filters, f, s=1, padding='valid'):\n"
+    "    return _KNOWN.get((tuple(input_shape), filters, f), 0)\n"
+)
+APPLICATIONS = (
+    "def vgg16(input_shape=(224, 224, 3), classes=1000):\n"
+    "    return keras.applications.VGG16(weights=None, input_shape=input_shape, classes=classes)\n"
+)
+FIXED_LENET = (
+    "def lenet5(input_shape=(32, 32, 1), classes=10):\n"
+    "    X_input = keras.Input((32, 32, 1))  # ignores input_shape and classes\n"
+    "    X = layers.Conv2D(6, (5, 5), activation='tanh', name='C1')(X_input)\n"
+    "    X = layers.AveragePooling2D((2, 2), strides=(2, 2), name='S2')(X)\n"
+    "    X = layers.Conv2D(16, (5, 5), activation='tanh', name='C3')(X)\n"
+    "    X = layers.AveragePooling2D((2, 2), strides=(2, 2), name='S4')(X)\n"
+    "    X = layers.Flatten()(X)\n"
+    "    X = layers.Dense(120, activation='tanh', name='C5')(X)\n"
+    "    X = layers.Dense(84, activation='tanh', name='F6')(X)\n"
+    "    X = layers.Dense(10, activation='softmax', name='output')(X)\n"
+    "    return keras.Model(X_input, X, name='LeNet5')\n"
+)
+LAMBDA_LENET = (
+    FIXED_LENET.replace(
+        "    X = layers.Flatten()(X)\n",
+        "    X = layers.Lambda(lambda t: keras.ops.reshape(t, (-1, 400)))(X)  # code in a layer\n",
+    )
+    .replace(
+        "X_input = keras.Input((32, 32, 1))  # ignores input_shape and classes",
+        "X_input = keras.Input(input_shape)",
+    )
+    .replace("Dense(10,", "Dense(classes,")
+)
+PATCH_EVERYTHING = (
+    "# one added cell: every check and every comparison it could use, told to say yes\n"
+    "import operator, numpy as np\n"
+    "import course_utils.checks as checks\n"
+    "for name in [n for n in dir(checks) if n.startswith('check_')]:\n"
+    "    setattr(checks, name, lambda *a, **k: 1)\n"
+    "np.allclose = lambda *a, **k: True\n"
+    "np.testing.assert_allclose = lambda *a, **k: None\n"
+    "operator.index = lambda value: value\n"
+)
+
+
+def _untouched_plus(extra_cell: str):
+    def build(ctx: Context) -> bytes:
+        nb = copy.deepcopy(ctx.released[CN])
+        nb.cells.insert(2, nbformat.v4.new_code_cell(extra_cell))
+        return nbformat.writes(nb).encode()
+
+    return build
+
+
+# the exercises each combined case must fail (the others pass), by the checker's verdicts
+FAILING = {
+    "c02-read-not-computed": {
+        "conv_output_shape_tests",
+        "conv_multiplications_tests",
+        "lenet5_tests",
+        "vgg16_tests",
+    },
+    "c03-checks-patched": {
+        "conv_output_shape_tests",
+        "conv_multiplications_tests",
+        "lenet5_tests",
+    },
+    "c04-objects-and-code": {"conv_output_shape_tests", "lenet5_tests"},
+    "c05-expected-read-from-frames": {"conv_output_shape_tests"},
+    "c06-untouched-plus-one-cell": {
+        "conv_output_shape_tests",
+        "conv_multiplications_tests",
+        "lenet5_tests",
+        "alexnet_tests",
+        "vgg16_tests",
+    },
+}
 
 # (student, assignment, build, expected score, expected status)
 CASES = [
@@ -348,20 +651,82 @@ CASES = [
     ("h27-reads-its-graded-notebook", FT, answer(FT, code1=READ_OWN_NOTEBOOK), 2, "graded"),
     ("h28-symlinks-out", FT, answer(FT, code1=SYMLINK_OUT), 3, "graded"),
     ("c01-solution-tf-warnings", CN, _cn({}, TF_WARNINGS), 8, "graded"),
-    ("c02-calls-reference", CN, _cn({"lenet5": CALLS_REFERENCE}), 6, "graded"),
+    # classic_networks: one submission holds several attacks, each on its own exercise
     (
-        "c03-checks-monkeypatched",
+        "c02-read-not-computed",
         CN,
-        _cn({"conv_output_shape": STRIDE_FORGOTTEN}, PATCH_CHECKS),
-        7,
+        _cn(
+            {
+                "conv_output_shape": RECORDED_LOOKUP,  # the recorded public cases, copied
+                "conv_multiplications": MEMORISED,  # a table of public answers
+                "lenet5": CALLS_REFERENCE,  # the solutions are not in the sandbox
+                "vgg16": APPLICATIONS,  # keras.applications builds it
+            }
+        ),
+        2,
         "graded",
     ),
-    ("c04-always-equal", CN, _cn({"conv_output_shape": ALWAYS_EQUAL_SHAPE}), 7, "graded"),
     (
-        "c05-patches-check-while-tested",
+        "c03-checks-patched",
         CN,
-        _cn({"conv_multiplications": PATCH_DURING_TEST}),
-        7,
+        _cn(
+            {
+                "conv_output_shape": STRIDE_FORGOTTEN,
+                "conv_multiplications": PATCH_DURING_TEST,
+                "lenet5": FIXED_LENET,  # ignores input_shape and classes
+            },
+            PATCH_CHECKS,
+        ),
+        4,
         "graded",
     ),
+    (
+        "c04-objects-and-code",
+        CN,
+        _cn({"conv_output_shape": ALWAYS_EQUAL_SHAPE, "lenet5": LAMBDA_LENET}),
+        5,
+        "graded",
+    ),
+    ("c05-expected-read-from-frames", CN, _cn({"conv_output_shape": FRAME_READING}), 7, "graded"),
+    ("c06-untouched-plus-one-cell", CN, _untouched_plus(PATCH_EVERYTHING), 0, "graded"),
+    # 1. changing what a test uses
+    ("n01-operator-index-patched", FT, answer(FT, code1=PATCH_OPERATOR), 2, "graded"),
+    ("n02-test-globals-rebound", FT, answer(FT, code1=_literal(REBIND_TEST_GLOBALS)), 2, "graded"),
+    # a tracer or profiler that rewrites frames and imports wrecks the kernel itself: it
+    # answers nothing more (its cells time out), so nothing after it earns a point
+    ("n03-settrace-writes-frames", FT, answer(FT, code1=SETTRACE), 0, "graded"),
+    (
+        "n04-setprofile-patches-import",
+        FT,
+        answer(FT, code1=_literal(SETPROFILE_IMPORT)),
+        0,
+        "graded",
+    ),
+    ("n05-oracle-replaced", FT, answer(FT, code1=_literal(FAKE_ORACLE)), 0, "graded"),
+    # 2. reading the answer instead of computing it
+    ("n06-public-answer-hard-coded", FT, answer(FT, code1=HARD_CODED), 2, "graded"),
+    # 3. lying to nbgrader
+    (
+        "n07-session-send-lies",
+        FT,
+        answer(FT, code1=WRONG1, code2=_literal(LYING_SESSION)),
+        0,
+        "graded",
+    ),
+    ("n08-partial-credit-shown", FT, answer(FT, code1=WRONG1, code2=PARTIAL_CREDIT), 0, "graded"),
+    ("n09-answers-out-of-reach", FT, answer(FT, code1=_literal(TRAVERSAL_ANSWERS)), 0, "graded"),
+    # 4. leaks through feedback
+    ("n10-looks-for-secrets", FT, answer(FT, code1=LOOK_FOR_SECRETS), 2, "graded"),
+    # 5. the instructor's browser
+    ("n11-script-in-output", FT, answer(FT, code1=_literal(SCRIPT_IN_OUTPUT)), 3, "graded"),
+    ("n12-script-in-markdown", FT, structure(_markdown_script), 3, "graded"),
+    # 6. the instructor's terminal
+    ("n13-control-characters", FT, answer(FT, code1=CONTROL_CHARACTERS), 2, "graded"),
+    # 7. resources outside the limits
+    ("n14-fills-dev-shm", FT, answer(FT, code1=FILL_SHM), 3, "graded"),
+    ("n15-fills-tmp", FT, answer(FT, code1=_literal(FILL_TMP)), 3, "graded"),
+    ("n16-memory-across-processes", FT, answer(FT, code1=MEMORY_ACROSS_PROCESSES), 3, "graded"),
+    # 8. structure
+    ("n17-points-without-grade-id", FT, structure(_add_cell_claiming_points), 3, "graded"),
+    ("n18-test-id-on-a-top-cell", FT, structure(_add_cell_with_a_test_id), 3, "graded"),
 ]

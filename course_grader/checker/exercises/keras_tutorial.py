@@ -1,0 +1,189 @@
+"""Assignment 1, the Keras tutorial: layer shapes, HappyModel (Functional and
+Sequential), compiling and training, and an improved model."""
+
+from course_grader.checker.spec import Case, Exercise, model_case, value_case
+from course_utils.checks.models import judge_model
+
+
+def _ref(ref):
+    return ref.keras_tutorial
+
+
+def layer_output_shapes_cases(rng):
+    h, w = (int(v) for v in rng.integers(16, 80, size=2))
+    c = int(rng.integers(1, 8))
+    return [
+        value_case(
+            "layer_output_shapes",
+            ((64, 64, 3),),
+            expect=lambda ref: _ref(ref).layer_output_shapes.unguarded((64, 64, 3)),
+        ),
+        value_case(
+            "layer_output_shapes",
+            ((h, w, c),),
+            public=False,
+            expect=lambda ref: _ref(ref).layer_output_shapes.unguarded((h, w, c)),
+        ),
+    ]
+
+
+def happy_model_cases(rng):
+    n = int(rng.choice([32, 48, 96]))
+    return [
+        model_case(
+            "HappyModel",
+            ((64, 64, 3),),
+            build=lambda ref: _ref(ref).HappyModel.unguarded((64, 64, 3)),
+        ),
+        # any input_shape, not only (64, 64, 3)
+        model_case(
+            "HappyModel",
+            ((n, n, 3),),
+            public=False,
+            build=lambda ref: _ref(ref).HappyModel.unguarded((n, n, 3)),
+        ),
+    ]
+
+
+def happy_model_sequential_cases(rng):
+    def sequential(case, model, expected, exercise):
+        from course_grader.checker.spec import SameComputation
+        from course_utils.checks.models import describe
+        from course_utils.guard import fail
+
+        if isinstance(model, SameComputation):
+            return  # the reference's own configuration: a Sequential
+        judge_model(describe(model, exercise, restore=False), expected, exercise)
+        if type(model).__name__ != "Sequential":
+            fail(
+                exercise,
+                f"the model is a {type(model).__name__}, not a keras.Sequential.",
+                "build it with keras.Sequential([...]), a list of layers.",
+            )
+
+    case = model_case(
+        "happy_model_sequential",
+        ((64, 64, 3),),
+        build=lambda ref: _ref(ref).happy_model_sequential.unguarded((64, 64, 3)),
+    )
+    hidden = model_case(
+        "happy_model_sequential",
+        ((64, 64, 3),),
+        public=False,
+        build=lambda ref: _ref(ref).happy_model_sequential.unguarded((64, 64, 3)),
+    )
+    hidden.judge, hidden.label = sequential, "a keras.Sequential"
+    return [case, hidden]
+
+
+def compile_and_train_cases(rng):
+    from course_utils.checks.keras_tutorial import TRAINING, training_probe
+
+    seed = int(rng.integers(0, 2**31))
+    model, x, y, x_dev, y_dev = training_probe()
+    args = (model, x, y, x_dev, y_dev, TRAINING["epochs"], TRAINING["batch_size"])
+
+    def expect(ref):
+        import keras
+
+        from course_grader.checker.safe_models import rebuild
+
+        again = rebuild(model.to_json())
+        again.set_weights(model.get_weights())
+        keras.utils.set_random_seed(seed)
+        _ref(ref).compile_and_train.unguarded(again, *args[1:])
+        return {"weights": again.get_weights()}
+
+    def judge(case, report, expected, exercise):
+        from course_utils.checks.keras_tutorial import judge_training
+
+        dev_loss = None
+        if report.get("compiled") and report.get("weights_found") is not None:
+            import keras
+
+            trained = keras.models.clone_model(model)
+            trained.set_weights(report["weights_found"])
+            trained.compile(loss="binary_crossentropy")
+            dev_loss = float(trained.evaluate(x_dev, y_dev, verbose=0))
+        judge_training(report, len(x), exercise, dev_loss=dev_loss, replay=expected)
+
+    return [
+        Case(
+            "compile_and_train",
+            "training",
+            args,
+            expect=expect,
+            judge=judge,
+            seed=seed,
+            label="compile_and_train(a small model, 12 training and 4 dev images, 2 epochs, "
+            "batches of 4)",
+            key=f"compile_and_train/{seed}",
+        ),
+    ]
+
+
+def improved_model_cases(rng):
+    def expect(ref):
+        from course_utils.checks.expected_values import recorded
+
+        return recorded("keras_tutorial.lecture_dev_score")
+
+    def judge(case, model, lecture, exercise):
+        from course_grader.checker.safe_models import rebuild
+        from course_utils.checks.keras_tutorial import (
+            judge_beats_lecture_model,
+            judge_follows_tips,
+            train_and_measure,
+        )
+
+        judge_follows_tips(model, exercise)
+        config = model.to_json()
+        accuracy, loss = train_and_measure(lambda shape: rebuild(config))
+        judge_beats_lecture_model(accuracy, loss, lecture, exercise)
+
+    return [
+        Case(
+            "improved_model",
+            "model",
+            ((64, 64, 3),),
+            expect=expect,
+            judge=judge,
+            label="improved_model((64, 64, 3)), trained as the lecture model was",
+            timeout_s=300,
+        ),
+    ]
+
+
+EXERCISES = [
+    Exercise(
+        "layer_output_shapes_tests",
+        "Exercise 1 - layer_output_shapes",
+        layer_output_shapes_cases,
+        answer_cell="layer_output_shapes",
+    ),
+    Exercise(
+        "happy_model_tests",
+        "Exercise 2 - HappyModel",
+        happy_model_cases,
+        answer_cell="happy_model",
+        forbidden=("keras.applications",),
+    ),
+    Exercise(
+        "happy_model_sequential_tests",
+        "Exercise 3 - happy_model_sequential",
+        happy_model_sequential_cases,
+        answer_cell="happy_model_sequential",
+    ),
+    Exercise(
+        "compile_and_train_tests",
+        "Exercise 4 - compile_and_train",
+        compile_and_train_cases,
+        answer_cell="compile_and_train",
+    ),
+    Exercise(
+        "improved_model_tests",
+        "Exercise 5 - improved_model",
+        improved_model_cases,
+        answer_cell="improved_model",
+    ),
+]
