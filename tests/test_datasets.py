@@ -25,8 +25,8 @@ SIGNS = REPO / "data" / "signs"
 PHOTOS = Path(os.environ["COURSE_SIGNS_PHOTOS"]) if os.environ.get("COURSE_SIGNS_PHOTOS") else None
 needs_photos = pytest.mark.skipif(
     PHOTOS is None or not (PHOTOS / "Dataset").is_dir(),
-    reason=f"the original Sign Language Digits photographs are not in {PHOTOS} "
-    f"(set COURSE_SIGNS_PHOTOS to their folder to run this test)",
+    reason="the original Sign Language Digits photographs are not given "
+    f"(COURSE_SIGNS_PHOTOS={PHOTOS}; set it to their folder to run this test)",
 )
 # SOURCE.md beside the photographs: photos of digits 0-5, and 2,062 of all ten digits
 SIGNS_PER_DIGIT = [205, 206, 206, 206, 207, 207]
