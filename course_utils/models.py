@@ -5,7 +5,9 @@ experiment: two networks of the same depth, the same layers and the same paramet
 one a plain stack and one with a skip connection around every pair of convolutions
 (the "basic" two-layer block of ResNet-18/34, not the graded bottleneck blocks).
 ``small_convnet`` is the benchmark tricks assignment's classifier, trained many times
-over (with and without augmentation, as ensemble members, on crops).
+over (with and without augmentation, as ensemble members, on crops); with
+``head="average"`` and a fourth stage it is the network of the course's recipe for
+photographs taken somewhere else.
 """
 
 from __future__ import annotations
@@ -84,10 +86,13 @@ def residual_network(
 
 
 def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, pixel_mean=None, pixel_std=None,
-                  name="small_convnet"):  # fmt: skip
+                  name="small_convnet", stages=3, head="flatten"):  # fmt: skip
     """A small classifier for the benchmark tricks assignment, quick to train on a CPU:
-    three conv(3x3 'same') - BN - ReLU - max pool(2) stages of ``width``, 2 x width and
-    4 x width filters, flatten, dropout 0.3, dense softmax.
+    ``stages`` conv(3x3 'same') - BN - ReLU - max pool(2) stages of ``width``, 2 x width,
+    4 x width, ... filters (the last stage without its pool when ``head="average"``),
+    then the head: ``"flatten"`` (flatten, dropout 0.3, dense softmax: each position of
+    the last feature map has its own weights) or ``"average"`` (global average pool,
+    dropout 0.3, dense softmax: the same weights wherever the hand is in the picture).
 
     (m, n_H, n_W, n_C) -> (m, classes), pixels in [0, 1]. ``pixel_mean`` and
     ``pixel_std`` (per channel, from the training set) make its first layer standardise
@@ -98,6 +103,10 @@ def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, pixel_mean=None,
 
     if not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be a positive int, got {width!r}")
+    if not isinstance(stages, int) or stages < 1:
+        raise ValueError(f"stages must be a positive int, got {stages!r}")
+    if head not in ("flatten", "average"):
+        raise ValueError(f"head must be 'flatten' or 'average', got {head!r}")
     X_input = keras.Input(input_shape)
     X = X_input
     if pixel_mean is not None or pixel_std is not None:
@@ -105,12 +114,17 @@ def small_convnet(input_shape=(64, 64, 3), classes=6, width=32, pixel_mean=None,
             raise ValueError("give both pixel_mean and pixel_std, or neither")
         variance = [float(s) ** 2 for s in pixel_std]
         X = layers.Normalization(mean=list(pixel_mean), variance=variance, name="standardise")(X)
-    for stage, filters in enumerate((width, 2 * width, 4 * width), start=1):
+    for stage in range(1, stages + 1):
+        filters = width * 2 ** (stage - 1)
         X = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=f"conv{stage}")(X)
         X = layers.BatchNormalization(momentum=0.9, name=f"conv{stage}_bn")(X)
         X = layers.Activation("relu", name=f"conv{stage}_relu")(X)
-        X = layers.MaxPooling2D((2, 2), name=f"pool{stage}")(X)
-    X = layers.Flatten(name="flatten")(X)
+        if head == "flatten" or stage < stages:
+            X = layers.MaxPooling2D((2, 2), name=f"pool{stage}")(X)
+    if head == "flatten":
+        X = layers.Flatten(name="flatten")(X)
+    else:
+        X = layers.GlobalAveragePooling2D(name="avg_pool")(X)
     X = layers.Dropout(0.3, name="dropout")(X)
     X = layers.Dense(classes, activation="softmax", name="fc")(X)
     return keras.Model(X_input, X, name=name)

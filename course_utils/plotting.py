@@ -70,31 +70,29 @@ def show_images(
     return fig
 
 
-def save_dataset_preview(out="build/preview/datasets.png", n: int = 24) -> Path:
-    """Save a labelled grid of Happy and SIGNS training images to ``out``; return its path."""
+def save_dataset_preview(sets: dict, out="build/preview/datasets.png", n: int = 24) -> Path:
+    """Save labelled grids of data sets, stacked in one picture, to ``out``; return its
+    path. ``sets``: {title: (x, y, class names)} with ``x`` (m, H, W, 3) images and ``y``
+    (m,) labels; each grid shows the first ``n`` (``course_utils.datasets main`` passes
+    the Happy House and SIGNS training sets). Each grid is also saved on its own beside
+    ``out``, as ``<out stem>_<k><suffix>``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from PIL import Image
 
-    from .datasets import load_happy, load_signs
-
+    if not sets:
+        raise ValueError("no data sets to preview")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    happy, signs = load_happy(), load_signs()
     paths = []
-    for data, names, label in (
-        (happy, {0: "not smiling", 1: "smiling"}, "Happy House"),
-        (signs, {k: f"{k} finger{'s' if k != 1 else ''}" for k in range(6)}, "SIGNS"),
-    ):
-        fig = show_images(data.x_train, data.y_train, names, n=n, cols=8, title=label)
-        path = out.with_name(f"{out.stem}_{data.name}{out.suffix}")
+    for k, (title, (x, y, names)) in enumerate(sets.items()):
+        fig = show_images(x, y, names, n=n, cols=8, title=title)
+        path = out.with_name(f"{out.stem}_{k}{out.suffix}")
         fig.savefig(path, dpi=100)
         plt.close(fig)
         paths.append(path)
-    # one file holding both, stacked
-    from PIL import Image
-
     parts = [Image.open(p).convert("RGB") for p in paths]
     canvas = Image.new("RGB", (max(p.width for p in parts), sum(p.height for p in parts)), "white")
     top = 0
@@ -452,5 +450,35 @@ def show_augmentations(image, augmenters: dict, n: int = 5, title: str | None = 
         row[1].set_title(name, fontsize=9, loc="left")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bar_groups(values: dict, ylabel: str, title: str | None = None, fmt: str = "{:.2f}"):
+    """Bars side by side, one group per entry of ``values`` = {name: {series: number}}
+    (every name with the same series, in the same order), for example {augmentation:
+    {"test": 0.98, "somewhere else": 0.41}}. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    names = list(values)
+    if not names:
+        raise ValueError("nothing to plot")
+    series = list(values[names[0]])
+    for name in names:
+        if list(values[name]) != series:
+            raise ValueError(f"{name!r} has series {list(values[name])}, expected {series}")
+    width = 0.8 / len(series)
+    positions = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(5, 0.8 * len(names) * len(series) + 1.5), 3.6))
+    for k, label in enumerate(series):
+        heights = [values[name][label] for name in names]
+        bars = ax.bar(positions + (k - (len(series) - 1) / 2) * width, heights, width, label=label)
+        ax.bar_label(bars, [fmt.format(h) for h in heights], fontsize=7)
+    ax.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -1,15 +1,15 @@
-"""Seeded generators for the course's two picture data sets, Happy House and SIGNS.
+"""The seeded generator of the course's Happy House set: drawings of people at a door.
 
-The original course photographed real people and real hands; those photographs cannot
-be redistributed, so the course ships drawings made here instead, rebuilt bit for bit
-from a seed (``data/README.md`` says how they differ from the photographs).
+The original course photographed real people; those photographs cannot be
+redistributed, and no permissively licensed set of real photographs of people smiling
+or not was found, so the course ships drawings made here instead, rebuilt bit for bit
+from a seed (``data/README.md`` says how they differ from photographs, and what a model
+trained on them does with a real face). SIGNS, the other picture set, is real
+photographs (``data/signs/``); its generator is gone.
 
-- **Happy House** (:func:`happy_image`): a person at the front door, smiling (1) or not
-  (0). Skin tone, hair, face shape, head position, scale and tilt, lighting, clothing,
-  the house and the sky vary independently of the label; only the mouth decides it.
-- **SIGNS** (:func:`signs_image`): a hand showing 0 to 5 fingers. Rotation, scale,
-  position, left or right hand, skin tone, finger spread and length, which fingers are
-  raised, thumb pose, background shade, shadow, blur and sensor noise all vary.
+**Happy House** (:func:`happy_image`): a person at the front door, smiling (1) or not
+(0). Skin tone, hair, face shape, head position, scale and tilt, lighting, clothing,
+the house and the sky vary independently of the label; only the mouth decides it.
 
 Every image is drawn from its own random stream, ``default_rng([seed, split, index])``,
 on a 2x supersampled canvas and averaged down to 64x64x3 ``uint8`` (anti-aliasing).
@@ -27,11 +27,9 @@ SIZE = 64  # output height and width
 SUPER = 2  # supersampling factor
 
 HAPPY_CLASSES = np.array([0, 1], dtype=np.int64)  # 0: not smiling, 1: smiling
-SIGNS_CLASSES = np.arange(6, dtype=np.int64)  # number of fingers shown
 
 # the image counts of the original course files
 HAPPY_COUNTS = {"train": 600, "test": 150}
-SIGNS_COUNTS = {"train": 1080, "test": 120}
 SPLIT_IDS = {"train": 0, "test": 1}
 FACE_SCALE = 1.3  # faces fill the frame, as in the original photographs
 DEFAULT_SEED = 2017  # the year the course's data sets were published
@@ -327,112 +325,26 @@ def _mouth(canvas, rng, to_img, scale, tilt, rx, smiling):
         canvas.capsule(*a, *b, thick * scale, lips)
 
 
-# ------------------------------------------------------------------------ SIGNS
-FINGERS = ("thumb", "index", "middle", "ring", "pinky")
-# which fingers (indices into FINGERS) show each number, as people count on a hand
-SIGN_FINGERS = {0: (), 1: (1,), 2: (1, 2), 3: (1, 2, 3), 4: (1, 2, 3, 4), 5: (0, 1, 2, 3, 4)}
-OTHER_SIGN_FINGERS = {1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 2, 3)}
-
-
-def signs_image(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Draw one SIGNS picture: a hand showing ``count`` (0-5) raised fingers.
-
-    Returns (64, 64, 3) uint8. The fingers raised are the usual way of showing the
-    number (``SIGN_FINGERS``: 1 is the index, 2 index and middle, ...), and in one
-    picture out of ten another common way (``OTHER_SIGN_FINGERS``: thumb first); the
-    others are folded.
-    """
-    if not 0 <= count <= 5:
-        raise ValueError(f"count must be 0 to 5 fingers, got {count}")
-    shade = rng.uniform(150, 245)
-    background = np.clip(shade + rng.uniform(-15, 15, 3), 0, 255)
-    canvas = Canvas(background)
-    canvas.vertical_gradient(
-        background * rng.uniform(0.85, 1.0), background * rng.uniform(0.9, 1.1)
-    )
-
-    usual = rng.random() >= 0.1 or count not in OTHER_SIGN_FINGERS
-    raised = set((SIGN_FINGERS if usual else OTHER_SIGN_FINGERS)[count])
-    scale = rng.uniform(1.0, 1.25)
-    angle = math.radians(rng.uniform(-20, 20))
-    cx, cy = SIZE / 2 + rng.uniform(-5, 5), rng.uniform(37, 42)
-    mirror = 1 if rng.random() < 0.5 else -1  # right or left hand
-    skin = _jitter(rng, _mix(SKIN_TONES, rng.random()), 10)
-    spread = math.radians(rng.uniform(5, 13))
-    lengths = np.array([11.0, 15.5, 17.0, 15.5, 12.0]) * rng.uniform(0.85, 1.15, 5)
-    finger_r = rng.uniform(2.3, 2.8)
-    thumb_up = math.radians(rng.uniform(35, 70))
-
-    def shapes(to_img):
-        """The hand as capsules and ellipses: (kind, args) in image coordinates."""
-        out = [("capsule", (*to_img(0, 6), *to_img(0, 45), 7.0 * scale))]  # wrist, forearm
-        out.append(("ellipse", (*to_img(0, 0), 9.5 * scale, 10.5 * scale, angle)))  # palm
-        for i, name in enumerate(FINGERS):
-            if name == "thumb":
-                base = (mirror * -8.0, 2.0)
-                if 0 in raised:
-                    a = mirror * -thumb_up
-                    tip = (base[0] + lengths[0] * math.sin(a), base[1] - lengths[0] * math.cos(a))
-                else:  # folded across the palm
-                    tip = (mirror * -1.0, 1.0)
-                out.append(("finger", (*to_img(*base), *to_img(*tip), (finger_r + 0.4) * scale)))
-                continue
-            u = mirror * (-6.0 + 4.0 * (i - 1))
-            base = (u, -7.0)
-            a = mirror * spread * (i - 2.5)
-            length = lengths[i] if i in raised else 3.5
-            tip = (u + length * math.sin(a), -7.0 - length * math.cos(a))
-            out.append(("finger", (*to_img(*base), *to_img(*tip), finger_r * scale)))
-        return out
-
-    # shadow: the same silhouette, offset and dark, before the hand
-    dx, dy = rng.uniform(-4, 4), rng.uniform(1, 5)
-    shadow_alpha = rng.uniform(0.0, 0.2)
-    to_shadow = _to_image(cx + dx, cy + dy, scale, angle)
-    if shadow_alpha > 0.02:
-        union = np.zeros(canvas.image.shape[:2], dtype=bool)
-        for kind, args in shapes(to_shadow):
-            box, m = (
-                canvas.ellipse_mask(*args) if kind == "ellipse" else canvas.capsule_mask(*args)
-            )
-            union[box] |= m
-        canvas.paint((slice(None), slice(None)), union, [20, 20, 20], alpha=shadow_alpha)
-
-    to_img = _to_image(cx, cy, scale, angle)
-    outline = skin * 0.7
-    for kind, args in shapes(to_img):
-        if kind == "ellipse":
-            canvas.ellipse(args[0], args[1], args[2], args[3], skin, angle=args[4])
-        elif kind == "capsule":
-            canvas.capsule(*args, skin * 0.96)
-        else:  # a finger: a darker rim, so that touching fingers stay apart
-            canvas.capsule(*args[:4], args[4], outline)
-            canvas.capsule(*args[:4], args[4] - 0.55 * scale, skin)
-
-    canvas.light(rng.uniform(0.8, 1.1), rng.uniform(-0.3, 0.3), rng.uniform(0, 2 * math.pi))
-    return canvas.finish(rng, noise_sigma=rng.uniform(1, 4), blur_passes=0)
-
-
 # ------------------------------------------------------------------------ data sets
 def make_split(name: str, split: str, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Draw a whole split of ``name`` ("happy" or "signs").
+    """Draw a whole split of ``name`` (only "happy": SIGNS is real photographs now).
 
     Returns ``x``: (m, 64, 64, 3) uint8 and ``y``: (m,) int64, classes balanced and
     shuffled by the same seed.
     """
-    counts = {"happy": HAPPY_COUNTS, "signs": SIGNS_COUNTS}
-    if name not in counts:
-        raise ValueError(f"unknown data set {name!r}; use 'happy' or 'signs'")
+    if name != "happy":
+        raise ValueError(
+            f"unknown data set {name!r}; only 'happy' is drawn (SIGNS is real photographs, "
+            f"built by 'python -m course_utils.datasets build-signs')"
+        )
     if split not in SPLIT_IDS:
         raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
-    m = counts[name][split]
-    n_classes = 2 if name == "happy" else 6
+    m = HAPPY_COUNTS[split]
     order = np.random.default_rng([seed, SPLIT_IDS[split], 99]).permutation(m)
-    y = (np.arange(m) % n_classes)[order].astype(np.int64)
+    y = (np.arange(m) % 2)[order].astype(np.int64)
     x = np.empty((m, SIZE, SIZE, 3), dtype=np.uint8)
-    draw = happy_image if name == "happy" else signs_image
-    stream = {"happy": 0, "signs": 1}[name]
     for i in range(m):
-        rng = np.random.default_rng([seed, stream, SPLIT_IDS[split], i])
-        x[i] = draw(rng, bool(y[i])) if name == "happy" else draw(rng, int(y[i]))
+        # stream 0 is Happy's (stream 1 was the drawn SIGNS set's)
+        rng = np.random.default_rng([seed, 0, SPLIT_IDS[split], i])
+        x[i] = happy_image(rng, bool(y[i]))
     return x, y

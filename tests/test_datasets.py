@@ -1,9 +1,13 @@
 """course_utils.datasets: shapes and balances, the HDF5 format, the shipped files'
-checksums and bit-for-bit rebuild, real digits and photos, your own images, and a
-clear error for every kind of bad file."""
+checksums and bit-for-bit rebuild (the drawings from their seed, the SIGNS photographs
+from the originals where they are here), the split by signer, the "somewhere else" test,
+real digits and photos, your own images, and a clear error for every kind of bad file."""
 
+import csv
+import os
 import shutil
 import warnings
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -15,31 +19,128 @@ from course_utils.datasets import DatasetError
 from helpers import REPO
 
 SHIPPED = REPO / "data" / "synthetic"
+SIGNS = REPO / "data" / "signs"
+# the original photographs (build-signs' input, not part of the repository): the tests
+# that rebuild from them run where COURSE_SIGNS_PHOTOS names their folder
+PHOTOS = Path(os.environ["COURSE_SIGNS_PHOTOS"]) if os.environ.get("COURSE_SIGNS_PHOTOS") else None
+needs_photos = pytest.mark.skipif(
+    PHOTOS is None or not (PHOTOS / "Dataset").is_dir(),
+    reason="the original Sign Language Digits photographs are not given "
+    f"(COURSE_SIGNS_PHOTOS={PHOTOS}; set it to their folder to run this test)",
+)
+# SOURCE.md beside the photographs: photos of digits 0-5, and 2,062 of all ten digits
+SIGNS_PER_DIGIT = [205, 206, 206, 206, 207, 207]
 
 
 # --------------------------------------------------------------------------- shipped sets
-@pytest.mark.parametrize(
-    "loader, m_train, m_test, n_classes",
-    [(datasets.load_happy, 600, 150, 2), (datasets.load_signs, 1080, 120, 6)],
-)
-def test_shipped_sets_have_the_documented_shape(loader, m_train, m_test, n_classes):
-    data = loader()
-    assert data.x_train.shape == (m_train, 64, 64, 3) and data.x_train.dtype == np.uint8
-    assert data.x_test.shape == (m_test, 64, 64, 3) and data.x_test.dtype == np.uint8
-    assert data.y_train.shape == (m_train,) and data.y_train.dtype == np.int64
-    assert data.classes.tolist() == list(range(n_classes))
-    assert np.bincount(data.y_train).tolist() == [m_train // n_classes] * n_classes
-    assert np.bincount(data.y_test).tolist() == [m_test // n_classes] * n_classes
-    assert "synthetic" in data.source
+def test_happy_has_the_original_course_shape():
+    data = datasets.load_happy()
+    assert data.x_train.shape == (600, 64, 64, 3) and data.x_train.dtype == np.uint8
+    assert data.x_test.shape == (150, 64, 64, 3) and data.x_test.dtype == np.uint8
+    assert data.y_train.shape == (600,) and data.y_train.dtype == np.int64
+    assert data.classes.tolist() == [0, 1]
+    assert np.bincount(data.y_train).tolist() == [300, 300]
+    assert np.bincount(data.y_test).tolist() == [75, 75]
+    assert "synthetic" in data.source and data.signers_train is None
     x_train, y_train, x_test, y_test, classes = data  # unpacks like the original course
     assert x_train is data.x_train and classes is data.classes
 
 
+def test_signs_are_the_real_photographs_of_digits_0_to_5():
+    data = datasets.load_signs()
+    assert data.x_train.shape[1:] == (64, 64, 3) and data.x_train.dtype == np.uint8
+    assert data.x_test.shape[1:] == (64, 64, 3) and data.y_test.dtype == np.int64
+    assert data.classes.tolist() == list(range(6))
+    per_digit = np.bincount(np.concatenate([data.y_train, data.y_test]), minlength=6)
+    assert per_digit.tolist() == SIGNS_PER_DIGIT
+    assert "real photographs" in data.source and "Apache" in data.source
+    x_train, y_train, x_test, y_test, classes = data
+    assert x_train is data.x_train and classes is data.classes
+
+
+def test_signs_are_split_by_signer():
+    """Nobody is in both sets: the test set is people the model never saw."""
+    data = datasets.load_signs()
+    assert data.signers_train.shape == data.y_train.shape
+    assert data.signers_test.shape == data.y_test.shape
+    assert not set(data.signers_train.tolist()) & set(data.signers_test.tolist())
+    share = len(data.y_test) / (len(data.y_train) + len(data.y_test))
+    assert abs(share - datasets.SIGNS_TEST_FRACTION) < 0.01
+    # each person signed every digit once (a few keys hold two or three people), so
+    # splitting people keeps the classes nearly balanced on both sides
+    for y in (data.y_train, data.y_test):
+        counts = np.bincount(y, minlength=6)
+        assert counts.max() - counts.min() <= 2, counts
+    assert "signers" in repr(data)
+
+
 def test_images_are_not_constant_or_duplicated():
     data = datasets.load_signs()
-    flat = data.x_train.reshape(len(data.x_train), -1)
+    flat = np.concatenate([data.x_train, data.x_test]).reshape(-1, 64 * 64 * 3)
     assert flat.std(axis=1).min() > 3
     assert len(np.unique(flat, axis=0)) == len(flat)
+
+
+def test_the_photo_list_describes_every_picture():
+    data = datasets.load_signs()
+    with open(SIGNS / "photos.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(data.y_train) + len(data.y_test)
+    for split, y, who in (("train", data.y_train, data.signers_train),
+                          ("test", data.y_test, data.signers_test)):  # fmt: skip
+        mine = [r for r in rows if r["split"] == split]
+        assert [int(r["index"]) for r in mine] == list(range(len(y)))
+        assert [int(r["label"]) for r in mine] == y.tolist()
+        assert [int(r["signer"]) for r in mine] == who.tolist()
+        # the folder of each original photo is its digit
+        assert all(r["file"].split("/")[1] == r["label"] for r in mine)
+
+
+def test_the_licence_and_the_attribution_ship_with_the_photographs():
+    assert "Apache License" in (SIGNS / "LICENSE").read_text()
+    notice = (SIGNS / "NOTICE").read_text()
+    assert "arXiv:2011.08927" in notice and "Mavi" in notice and "changed" in notice
+    assert "Ayranc" in (SIGNS / "README.md").read_text()  # the dataset's own README
+
+
+@needs_photos
+@pytest.mark.slow
+def test_signs_rebuild_from_the_original_photographs_bit_for_bit(tmp_path):
+    sums = datasets.build_signs(PHOTOS, tmp_path / "signs", tmp_path / "samples")
+    assert sums == datasets.read_checksums(SIGNS), "same photographs, different files"
+    for name in ("SHA256SUMS", "photos.csv", "NOTICE", "LICENSE", "README.md"):
+        assert (tmp_path / "signs" / name).read_bytes() == (SIGNS / name).read_bytes(), name
+    sample = datasets.sample_image_path("hand_sign")
+    assert (tmp_path / "samples" / sample.name).read_bytes() == sample.read_bytes()
+
+
+@needs_photos
+def test_signer_keys_follow_source_md():
+    photos = datasets.signs_photos(PHOTOS)
+    assert len(photos) == 2062
+    per_digit = np.bincount([p.digit for p in photos if p.digit < 6]).tolist()
+    assert per_digit == SIGNS_PER_DIGIT
+    # IMG_<n>.JPG in folder <d> is keyed n - d; a full run of ten is one person
+    for p in photos:
+        n = int(p.file.split("IMG_")[1].split(".")[0])
+        assert 0 <= (n - p.digit) - p.signer < 30, p  # keys a few apart are merged
+    by_signer = {}
+    for p in photos:
+        by_signer.setdefault(p.signer, []).append(p.digit)
+    full = [k for k, digits in by_signer.items() if sorted(digits) == list(range(10))]
+    assert len(full) >= 161  # SOURCE.md: 161 keys hold all ten digits
+
+
+def test_build_signs_says_what_it_needs(tmp_path, capsys):
+    with pytest.raises(DatasetError, match="no such folder"):
+        datasets.build_signs(tmp_path / "nowhere", tmp_path / "out")
+    (tmp_path / "photos").mkdir()
+    with pytest.raises(DatasetError, match="LICENSE: missing"):
+        datasets.build_signs(tmp_path / "photos", tmp_path / "out")
+    with pytest.raises(SystemExit) as info:  # the command line says it in one line
+        datasets.main(["build-signs", str(tmp_path / "nowhere")])
+    assert info.value.code == 2
+    assert "no such folder" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -66,9 +167,9 @@ def test_only_the_mouth_decides_happy():
         assert rows.min() > 20, "the difference is not below the eyes"
 
 
-def test_signs_count_is_checked():
-    with pytest.raises(ValueError, match="0 to 5"):
-        synthetic.signs_image(np.random.default_rng(0), 6)
+def test_signs_are_no_longer_drawn():
+    with pytest.raises(ValueError, match="real photographs"):
+        synthetic.make_split("signs", "train")
 
 
 # --------------------------------------------------------------------------- HDF5 format
@@ -173,7 +274,7 @@ def test_bad_file_names_the_file_and_the_problem(tmp_path, case):
 
 def test_truncated_file_is_refused(tmp_path):
     path = tmp_path / "train_signs.h5"
-    data = (SHIPPED / "train_signs.h5").read_bytes()
+    data = (SIGNS / "train_signs.h5").read_bytes()
     path.write_bytes(data[: len(data) // 2])  # a download or copy cut short
     with pytest.raises(DatasetError, match="truncated or corrupt"):
         datasets.read_course_h5(path, "train")
@@ -203,8 +304,8 @@ def test_train_and_test_classes_must_agree(tmp_path):
 
 
 def test_damaged_shipped_file_is_refused(tmp_path):
-    folder = tmp_path / "synthetic"
-    shutil.copytree(SHIPPED, folder)
+    folder = tmp_path / "signs"
+    shutil.copytree(SIGNS, folder)
     target = folder / "test_signs.h5"
     data = bytearray(target.read_bytes())
     data[-100] ^= 0xFF  # one flipped byte deep in the pixel data
@@ -336,14 +437,28 @@ def test_normalize_and_one_hot():
 
 
 def test_train_dev_split_is_stratified_disjoint_and_fixed():
-    data = datasets.load_signs()
+    data = datasets.load_happy()
     xt, yt, xd, yd = datasets.train_dev_split(data.x_train, data.y_train, 0.2, seed=1)
-    assert len(yt) + len(yd) == 1080
-    assert np.bincount(yd).tolist() == [36] * 6
+    assert len(yt) + len(yd) == 600
+    assert np.bincount(yd).tolist() == [60] * 2
     rows = {r.tobytes() for r in xt.reshape(len(xt), -1)}
     assert not rows & {r.tobytes() for r in xd.reshape(len(xd), -1)}
     again = datasets.train_dev_split(data.x_train, data.y_train, 0.2, seed=1)
     np.testing.assert_array_equal(again[3], yd)
+
+
+def test_train_dev_split_by_signer_keeps_each_person_on_one_side():
+    data = datasets.load_signs()
+    index = np.arange(len(data.y_train))
+    it, _, idev, _ = datasets.train_dev_split(index, data.y_train, 0.2, seed=0,
+                                              groups=data.signers_train)  # fmt: skip
+    assert len(it) + len(idev) == len(index)
+    assert not set(data.signers_train[it]) & set(data.signers_train[idev])
+    assert abs(len(idev) / len(index) - 0.2) < 0.02
+    again = datasets.train_dev_split(index, data.y_train, 0.2, seed=0, groups=data.signers_train)
+    np.testing.assert_array_equal(again[2], idev)
+    with pytest.raises(ValueError, match="groups has shape"):
+        datasets.train_dev_split(index, data.y_train, 0.2, groups=data.signers_train[:5])
 
 
 def test_as_dataset_is_batched_and_seeded():
@@ -373,10 +488,65 @@ def test_show_images_titles_each_image():
         show_images(np.zeros((3, 8, 8)), None)
 
 
-def test_data_readme_lists_the_current_checksums():
+@pytest.mark.parametrize("folder", [SHIPPED, SIGNS])
+def test_data_readme_lists_the_current_checksums(folder):
     readme = (REPO / "data" / "README.md").read_text()
-    for line in (SHIPPED / "SHA256SUMS").read_text().splitlines():
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
         assert line in readme, f"data/README.md lacks '{line}'"
+
+
+def test_signer_column_round_trips_and_is_optional(tmp_path):
+    x, y, classes = _good()
+    path = tmp_path / "train_people.h5"
+    datasets.write_course_h5(path, "train", x, y, classes, signers=np.arange(6) // 2)
+    assert datasets.read_course_h5(path, "train", signers=True)[3].tolist() == [0, 0, 1, 1, 2, 2]
+    datasets.write_course_h5(path, "train", x, y, classes)
+    assert datasets.read_course_h5(path, "train", signers=True)[3] is None
+    with pytest.raises(ValueError, match="signers has shape"):
+        datasets.write_course_h5(path, "train", x, y, classes, signers=np.arange(5))
+
+
+# ------------------------------------------------------------------ somewhere else
+def test_the_hand_mask_finds_the_hand_not_the_wall():
+    data = datasets.load_signs()
+    masks = datasets.hand_mask(data.x_test)
+    assert masks.shape == data.x_test.shape[:3] and masks.dtype == np.float32
+    assert 0 <= masks.min() and masks.max() <= 1
+    # the hands come in from the bottom of the frame; the top corners are wall
+    assert masks[:, -4:, 24:40].mean() > 0.7
+    assert masks[:, :8, :8].mean() < 0.05 and masks[:, :8, -8:].mean() < 0.05
+
+
+def test_somewhere_else_is_seeded_and_changes_each_factor():
+    x = datasets.load_signs().x_test[:12]
+    again = datasets.somewhere_else(x, seed=3)
+    elsewhere = datasets.somewhere_else(x, seed=3)
+    assert elsewhere.shape == x.shape and elsewhere.dtype == np.uint8
+    np.testing.assert_array_equal(elsewhere, again)
+    assert not np.array_equal(elsewhere, datasets.somewhere_else(x, seed=4))
+    for factor in datasets.ELSEWHERE_FACTORS:
+        changed = datasets.somewhere_else(x, seed=3, factors=(factor,), rate=1).astype(int) - x
+        assert np.abs(changed).mean() > 3, factor
+    assert np.array_equal(datasets.somewhere_else(x, factors=()), x)
+    assert np.array_equal(datasets.somewhere_else(x, rate=0), x)
+
+
+def test_the_rate_decides_how_many_pictures_change():
+    x = datasets.load_signs().x_test[:60]
+    for rate in (0.2, 0.4):
+        out = datasets.somewhere_else(x, seed=0, factors=("light",), rate=rate)
+        changed = np.any(out != x, axis=(1, 2, 3)).mean()
+        assert abs(changed - rate) < 0.15, (rate, changed)
+    with pytest.raises(ValueError, match="unknown factors"):
+        datasets.somewhere_else(x, factors=("weather",))
+
+
+def test_a_new_background_leaves_the_hand_alone():
+    x = datasets.load_signs().x_test[:12]
+    mask = datasets.hand_mask(x)
+    moved = datasets.somewhere_else(x, seed=0, factors=("background",), rate=1).astype(int) - x
+    change = np.abs(moved).mean(axis=-1)
+    assert change[mask == 1].mean() < 1 and change[mask == 0].mean() > 20
 
 
 # ------------------------------------------------------------------ sample pictures
@@ -386,10 +556,13 @@ def test_every_sample_picture_loads(name):
     assert image.shape == (64, 64, 3)
 
 
-def test_the_hand_sign_sample_is_drawn_as_data_readme_says():
-    drawn = synthetic.signs_image(np.random.default_rng([2017, 1, 2, 0]), 3)
-    shipped = np.asarray(Image.open(datasets.sample_image_path("hand_sign")).convert("RGB"))
-    assert np.array_equal(drawn, shipped)
+def test_the_hand_sign_sample_is_a_test_signers_photo_of_a_3():
+    """No model of the course trains on its signer: it is a photo of the test set."""
+    data = datasets.load_signs()
+    image = datasets.load_image(datasets.sample_image_path("hand_sign"), size=(64, 64))
+    same = np.flatnonzero((data.x_test == image).all(axis=(1, 2, 3)))
+    assert same.size == 1 and data.y_test[same[0]] == 3
+    assert data.signers_test[same[0]] not in data.signers_train
 
 
 def test_an_unknown_sample_picture_is_named():

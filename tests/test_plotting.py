@@ -112,3 +112,43 @@ def test_stage_and_time_pictures():
     with pytest.raises(ValueError, match="2 x values for 1 y values"):
         plotting.plot_over_time({"a": ([1.0, 2.0], [0.5])})
     plt.close("all")
+
+
+def test_dataset_preview_stacks_one_grid_per_set(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    sets = {
+        "first": (rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8), np.arange(10) % 2,
+                  ["no", "yes"]),
+        "second": (rng.uniform(size=(30, 16, 16, 3)), np.arange(30) % 3, ["a", "b", "c"]),
+    }  # fmt: skip
+    out = plotting.save_dataset_preview(sets, tmp_path / "grid.png", n=8)
+    parts = [Image.open(tmp_path / f"grid_{k}.png") for k in range(2)]
+    whole = Image.open(out)
+    assert out == tmp_path / "grid.png"
+    assert whole.height == sum(p.height for p in parts)
+    assert whole.width == max(p.width for p in parts)
+    with pytest.raises(ValueError, match="no data sets"):
+        plotting.save_dataset_preview({}, tmp_path / "none.png")
+
+
+def test_plotting_does_not_import_the_data_loaders():
+    """datasets imports plotting for its preview; the other way round would be a circle."""
+    import subprocess
+    import sys
+
+    code = "import sys, course_utils.plotting; print('course_utils.datasets' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()  # fmt: skip
+    assert found == "False"
+
+
+def test_bar_groups_draw_every_value_beside_its_partner():
+    values = {"none": {"test": 0.9, "elsewhere": 0.3}, "all": {"test": 0.95, "elsewhere": 0.9}}
+    fig = plotting.plot_bar_groups(values, "accuracy")
+    heights = [round(p.get_height(), 2) for p in fig.axes[0].patches]
+    assert heights == [0.9, 0.95, 0.3, 0.9]  # one series after the other
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["test", "elsewhere"]
+    with pytest.raises(ValueError, match="expected"):
+        plotting.plot_bar_groups({"a": {"x": 1}, "b": {"y": 2}}, "y")

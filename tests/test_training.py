@@ -27,3 +27,73 @@ def test_train_rejects_a_bad_epoch_count():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
     with pytest.raises(ValueError, match="epochs"):
         train(model, as_dataset(np.zeros((4, 2)), np.zeros(4)), 0, 0.1)
+
+
+# --------------------------------------------------------------------------- camera_augmenter
+def _photos(m=8):
+    from course_utils.datasets import load_signs, normalize
+
+    return normalize(load_signs().x_test[:m])
+
+
+def test_the_pipeline_mask_is_the_loaders_mask():
+    from course_utils.datasets import hand_mask, load_signs
+    from course_utils.training import skin_mask
+
+    x = load_signs().x_test[:16]
+    found = np.asarray(skin_mask(keras.ops.convert_to_tensor(x / np.float32(255))))[..., 0]
+    np.testing.assert_allclose(found, hand_mask(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("groups", [{}, {"framing": False, "camera": False}, {"rate": 0.5}])
+def test_camera_augmenter_distorts_in_training_only(groups):
+    from course_utils.training import camera_augmenter
+
+    keras.utils.set_random_seed(0)
+    x = _photos()
+    augmenter = camera_augmenter(seed=1, **groups)
+    assert augmenter.name == "camera_augmenter"
+    np.testing.assert_array_equal(np.asarray(augmenter(x, training=False)), x)
+    first = np.asarray(augmenter(x, training=True))
+    second = np.asarray(augmenter(x, training=True))
+    assert first.shape == x.shape and first.dtype == np.float32
+    assert 0 <= first.min() and first.max() <= 1
+    assert np.abs(first - x).mean() > 0.02 and np.abs(first - second).mean() > 0.02
+
+
+def test_random_background_replaces_the_wall_and_keeps_the_hand():
+    from course_utils.datasets import hand_mask, load_signs
+    from course_utils.training import RandomBackground
+
+    keras.utils.set_random_seed(0)
+    x8 = load_signs().x_test[:8]
+    x = x8 / np.float32(255)
+    out = np.asarray(RandomBackground(rate=1.0, seed=0)(x, training=True))
+    mask = hand_mask(x8)
+    change = np.abs(out - x).mean(axis=-1)
+    assert change[mask == 1].max() < 1e-6
+    assert change[mask == 0].mean() > 0.05
+
+
+def test_lighting_and_camera_change_colours_and_sharpness():
+    from course_utils.training import RandomCamera, RandomLighting
+
+    keras.utils.set_random_seed(0)
+    x = _photos()
+    lit = np.asarray(RandomLighting(seed=0)(x, training=True))
+    # a gain per channel: the picture's mean colour moves, not only its brightness
+    ratio = lit.mean(axis=(1, 2)) / x.mean(axis=(1, 2))
+    assert np.std(ratio / ratio.mean(axis=1, keepdims=True)) > 0.02
+    sharp = np.abs(np.diff(x, axis=2)).mean()
+    shot = np.asarray(RandomCamera(blur=2.0, noise=0.0, jpeg_rate=0.0, seed=0)(x, training=True))
+    assert np.abs(np.diff(shot, axis=2)).mean() < sharp  # blur only softens
+
+
+def test_a_rate_leaves_some_pictures_as_they_were():
+    from course_utils.training import RandomApply, RandomLighting
+
+    keras.utils.set_random_seed(0)
+    x = np.concatenate([_photos(8)] * 8)  # 64 pictures
+    out = np.asarray(RandomApply(RandomLighting(seed=0), rate=0.5, seed=0)(x, training=True))
+    unchanged = np.all(out == x, axis=(1, 2, 3))
+    assert 16 <= unchanged.sum() <= 48  # about half, drawn picture by picture
