@@ -151,8 +151,8 @@ def _lab_settings(folder: Path) -> None:
 class Page:
     """A browser page that records console errors and saves numbered screenshots."""
 
-    def __init__(self, browser, name: str, origin: str):
-        self.name, self.origin, self.step = name, origin, 0
+    def __init__(self, browser, name: str, origin: str, forgiven: tuple[str, ...] = ()):
+        self.name, self.origin, self.step, self.forgiven = name, origin, 0, forgiven
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
         self.errors: list[str] = []
         self.page.on("console", self._console)
@@ -172,7 +172,8 @@ class Page:
 
     def close(self) -> None:
         self.page.close()
-        assert not self.errors, f"{self.name}: browser console errors: {self.errors}"
+        errors = [e for e in self.errors if not any(f in e for f in self.forgiven)]
+        assert not errors, f"{self.name}: browser console errors: {errors}"
 
 
 # --------------------------------------------------------------------------- the course
@@ -446,7 +447,9 @@ def test_the_instructor_sees_every_assignment_then_the_scores(browser, course, t
             assert re.search(rf"\b{score:g} / 8\b", row), (student, score, row)
         page.close()
         # the scripted submission, opened in the formgrader: nothing of it runs
-        page = Page(browser, "instructor-scripted", lab.url)
+        # the formgrader's own script uses MathJax, which it loads from a CDN: offline
+        # (as here) that fails, whatever the submission holds
+        page = Page(browser, "instructor-scripted", lab.url, forgiven=("MathJax is not defined",))
         page.page.goto(f"{lab.url}/formgrader/submissions/{_submission_notebook_id(course)}/")
         page.page.wait_for_selector("text=conv_output_shape", timeout=60_000)
         page.page.wait_for_timeout(3000)  # time for a script to run, were there one

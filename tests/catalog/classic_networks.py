@@ -154,7 +154,7 @@ MISTAKES = {
         ),
         "conv3 split too, conv2 not": (
             _alexnet(g2="1", g3="groups"),
-            "with groups=2 AlexNet has 60,965,224 parameters",
+            "(Conv2D 'conv2'): groups should be 2, found 1.",
         ),
     },
     "vgg16": {
@@ -165,7 +165,7 @@ MISTAKES = {
         "'valid' padding": (_vgg(padding="valid"), "padding should be 'same', found 'valid'"),
         "1000 classes written in": (
             _vgg(classes="1000"),
-            "vgg16((32, 32, 3), classes=10) should have",
+            "(Dense 'predictions'): units should be",
         ),
     },
 }
