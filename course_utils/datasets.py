@@ -693,8 +693,8 @@ SKIN_CHROMA = 0.05  # (R - B) / (R + G + B) above this is a hand, not the pale w
 ELSEWHERE_FACTORS = ("framing", "background", "light", "camera")
 # The chance that each factor changes a picture. Chosen so that assignment 3's model
 # (ResNet-50, mirrored batches, 10 epochs) scores here about what it was reported to score
-# on real photographs from another source, 0.55 (which the course does not have): 0.556
-# at 0.4, 0.512 at 0.5, 0.278 with every factor on every picture (1.0).
+# on real photographs from another source, 0.55 (which the course does not have);
+# benchmarks/elsewhere_strength.py measures that model at each strength.
 ELSEWHERE_RATE = 0.4
 # real photographs scikit-image ships, for the new backgrounds: a table, a room, a cat on
 # a blanket, trees and sky, a brick wall, grass, gravel (no training augmentation of the

@@ -164,7 +164,7 @@ MISTAKES = {
                     ("inception_4a", "(64, 48, 96, 12, 32, 32)"),
                 ]
             ),
-            "filters should be 48, found 128",
+            "should be {'filters': [48, 48, 64, 8, 24, 24]}, found {'filters': [128, 128, 192",
         ),
     },
 }

@@ -151,7 +151,7 @@ MISTAKES = {
     "ResNet50": {
         "a stage with one identity block too few": (
             _resnet(blocks="blocks"),
-            "no layer named 'conv2_block3_1_conv'",
+            "no layer named 'conv2_block3'",
         ),
         "the stages written in, not read from `stages`": (
             _resnet(stages="(3, 4, 6, 3)"),

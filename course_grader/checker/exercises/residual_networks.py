@@ -124,6 +124,28 @@ def _block(ref, function_name, shape, *args, **kwargs):
 STAND_INS = ("identity_block", "convolutional_block")
 
 
+def _stages_judge(stages):
+    """judge_model, and where a block is missing, the hint that the lesson is ``stages``."""
+
+    def judge(got, expected, exercise):
+        from course_utils.checks.models import judge_model
+        from course_utils.guard import CheckFailure
+
+        try:
+            judge_model(got, expected, exercise)
+        except CheckFailure as exc:
+            text = str(exc)
+            if "no layer named 'conv" not in text or "_block" not in text:
+                raise
+            raise CheckFailure(
+                text.split("\n  Hint:")[0] + f"\n  Hint: stages={stages} asks for that many "
+                "blocks in each stage: use `stages` for the number of blocks per stage, "
+                "not ResNet-50's (3, 4, 6, 3) written in."
+            ) from None
+
+    return judge
+
+
 def resnet50_cases(rng):
     classes = int(rng.integers(2, 20))
     stages = (3, 4, int(rng.choice([8, 23, 36])), 3)
@@ -141,6 +163,7 @@ def resnet50_cases(rng):
             ((64, 64, 3),),
             {"classes": classes, "stages": stages},
             public=False,
+            judge=_stages_judge(stages),
             stand_ins=STAND_INS,
             build=lambda ref: ref._resnet50_with_stand_ins((64, 64, 3), classes, stages),
         ),
