@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import CodeBlockParser, SkipParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer
@@ -156,3 +157,12 @@ pytest_collect_file = Sybil(
     setup=_copy_of_the_repository,
     teardown=_remove_the_copy,
 ).pytest()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Executing a notebook (nbval) and running the README's commands take minutes: both
+    are ``slow``, so that ``-m 'not slow'`` runs the unit tests alone."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.suffix == ".ipynb" or path.suffix == ".md":
+            item.add_marker(pytest.mark.slow)

@@ -137,7 +137,9 @@ def test_nothing_of_the_checks_or_the_solutions_reaches_feedback(graded):
         own = set().union(
             *(own_lines(nb) for nb in (root / "build" / "submitted" / student).rglob("*.ipynb"))
         )  # a correct answer is a solution line too: the student's own is theirs to see
-        leaked = [line for line in secret if line in text and line not in own]
+        leaked = [
+            line for line in secret if line in text and not any(line in mine for mine in own)
+        ]
         assert not leaked, f"{page}: {leaked[:3]}"
     # the kernel that looked everywhere found nothing of them
     page = root / "build" / "feedback" / "n10-looks-for-secrets" / hostile.FT

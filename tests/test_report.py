@@ -106,7 +106,7 @@ def test_the_report_finds_the_check_the_wrong_students_share(course):
     assert part.missing == [ABSENT]
     text = report.text()
     assert "conv_output_size_tests" in text and "25%" in text and "50%" in text
-    assert "should be 32, found" in text
+    assert "should return 32, found" in text
     assert "HIDDEN_SENTINEL" not in text
 
 

@@ -60,10 +60,14 @@ def _answer(case, answer: dict, folder: Path, expected):
             return read_array(folder, answer.get("array"), np.shape(want))
         except BadAnswer as exc:
             if "expected, found" in str(exc):
-                raise CheckFailure(
+                message = (
                     f"{case.label} should return shape {np.shape(want)}, found "
                     f"{str(exc).rsplit('found ', 1)[1]}."
-                ) from None
+                )
+                try:  # the array as it is, for the judge's own message about it
+                    return WrongShape(read_array(folder, answer.get("array")), message)
+                except BadAnswer:
+                    raise CheckFailure(message) from None
             raise
     if case.kind == "arrays":
         names = answer.get("arrays")
@@ -94,6 +98,24 @@ def _answer(case, answer: dict, folder: Path, expected):
             report["weights_found"] = read_weights(folder, answer["weights"], count)
         return report
     raise ValueError(f"unknown case kind {case.kind!r}")
+
+
+class WrongShape:
+    """An array answer of another shape than the expected one: failed whatever the judge
+    says, but the judge says it first where it can (its hint names the usual mistake:
+    votes for probabilities, a batch dimension kept), else ``message``."""
+
+    def __init__(self, array: np.ndarray, message: str):
+        self.array, self.message = array, message
+
+    def judge(self, case, expected, title: str) -> None:
+        try:
+            case.judge(case, self.array, expected, title)
+        except CheckFailure:
+            raise
+        except Exception:  # noqa: BLE001 - a judge that cannot take this shape
+            pass
+        raise CheckFailure(self.message)
 
 
 def _failure(exercise, case, text: str) -> str:
@@ -127,6 +149,8 @@ def _judge_case(exercise, case, answer: dict | None, folder: Path, reference, re
     try:
         expected = _expected(case, reference, release)
         got = _answer(case, answer, folder, expected)
+        if isinstance(got, WrongShape):
+            got.judge(case, expected, title)
         case.judge(case, got, expected, title)
     except CheckFailure as exc:
         text = str(exc)
