@@ -117,10 +117,20 @@ def _model_answer(model, qid: str, folder: Path) -> dict:
 
     if not isinstance(model, keras.Model):
         return {"ok": False, "error": f"expected a keras.Model, got {type(model).__name__}"}
-    text = model.to_json()
+    try:
+        text, params = model.to_json(), int(model.count_params())
+    except Exception as exc:  # noqa: BLE001 - a Sequential without an input is not built
+        from .guard import first_line
+
+        return {
+            "ok": False,
+            "no_input": True,
+            "error": f"the model has no defined input, so its layers have no shapes "
+            f"({first_line(exc)})",
+        }
     name = f"model.{qid}.json"
     (folder / name).write_text(text)
-    return {"ok": True, "config": name, "params": int(model.count_params())}
+    return {"ok": True, "config": name, "params": params}
 
 
 def _training_answer(result, args, qid: str, folder: Path) -> dict:

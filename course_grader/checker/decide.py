@@ -145,6 +145,12 @@ def _judge_case(exercise, case, answer: dict | None, folder: Path, reference, re
             )
         if answer.get("guard"):
             return _failure(exercise, case, error.split(": ", 1)[-1])
+        if answer.get("no_input") and case.kind in ("model", "block"):
+            return _failure(
+                exercise,
+                case,
+                f"{error}.\n  Hint: start the model from keras.Input(input_shape).",
+            )
         return _failure(exercise, case, f"{case.label} raised {error}")
     try:
         expected = _expected(case, reference, release)

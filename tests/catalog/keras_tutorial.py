@@ -89,7 +89,7 @@ MISTAKES = {
                 "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
                 "    return [tuple(X.shape[1:]) for X in (X_input, X2, X3)]"
             ),
-            "should be [[70, 70, 3], [64, 64, 32], [32, 32, 32]]",
+            "should return ([70, 70, 3], [64, 64, 32], [32, 32, 32])",
         ),
         "kept the batch dimension": (
             _shapes(
@@ -98,7 +98,7 @@ MISTAKES = {
                 "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
                 "    return [tuple(X.shape) for X in (X1, X2, X3)]"
             ),
-            "found [[None, 70, 70, 3]",
+            "found ([None, 70, 70, 3]",
         ),
         "'same' padding in the convolution": (
             _shapes(
@@ -107,7 +107,7 @@ MISTAKES = {
                 "    X3 = layers.MaxPooling2D((2, 2))(X2)\n"
                 "    return [tuple(X.shape[1:]) for X in (X1, X2, X3)]"
             ),
-            "found [[70, 70, 3], [70, 70, 32], [35, 35, 32]]",
+            "found ([70, 70, 3], [70, 70, 32], [35, 35, 32])",
         ),
     },
     "happy_model": {

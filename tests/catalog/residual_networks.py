@@ -141,7 +141,7 @@ MISTAKES = {
                 '    X_shortcut = layers.BatchNormalization(axis=3, name=f"{name}_0_bn")'
                 "(X_shortcut)\n"
             ),
-            "building it raised ValueError",
+            "raised ValueError: Inputs have incompatible shapes",
         ),
         "an f x f last conv": (
             _convolutional(main=_main_path(conv1="strides=(s, s), ", last_f="f")),
