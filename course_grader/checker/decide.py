@@ -135,7 +135,10 @@ def _judge_case(exercise, case, answer: dict | None, folder: Path, reference, re
         )
     if not answer.get("ok"):
         error = str(answer.get("error", "no answer"))[:400]
-        if answer.get("not_written"):
+        if answer.get("guard"):  # the kernel's guard names the function first: once is enough
+            error = error.split(": ", 1)[-1]
+            error = error.removeprefix(f"{case.function}: ")
+        if answer.get("not_written") or (answer.get("guard") and "not written yet" in error):
             return _failure(
                 exercise,
                 case,
@@ -144,7 +147,7 @@ def _judge_case(exercise, case, answer: dict | None, folder: Path, reference, re
                 "NotImplementedError()` line in the exercise cell with your code.",
             )
         if answer.get("guard"):
-            return _failure(exercise, case, error.split(": ", 1)[-1])
+            return _failure(exercise, case, error)
         if answer.get("no_input") and case.kind in ("model", "block"):
             return _failure(
                 exercise,
