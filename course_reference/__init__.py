@@ -39,6 +39,8 @@ def _small_inception_with_stand_ins(input_shape=(64, 64, 3), classes=6):
     )
 
 
+RESNET_STAGES = (2, 3, 4, 2)  # the public check of ResNet50's `stages`
+
 BUILDERS = {
     "classic_networks.lenet5": lambda: classic_networks.lenet5((32, 32, 1)),
     "classic_networks.alexnet": lambda: classic_networks.alexnet((227, 227, 3)),
@@ -50,6 +52,9 @@ BUILDERS = {
         residual_networks.convolutional_block, (4, 4, 6), 3, (2, 4, 6), s=2, name="check"
     ),
     "residual_networks.ResNet50": lambda: _resnet50_with_stand_ins((64, 64, 3), 6),
+    "residual_networks.ResNet50_stages": lambda: _resnet50_with_stand_ins(
+        (64, 64, 3), 6, RESNET_STAGES
+    ),
     "inception.inception_module": lambda: _block(
         inception.inception_module, (6, 6, 5), (4, 2, 4, 2, 3, 3), name="check"
     ),

@@ -43,8 +43,8 @@ def build_augmenter(flip=True, rotation=0.05, zoom=0.1, contrast=0.2, seed=0):
     training and passes images through unchanged at inference.
 
     (m, n_H, n_W, 3) -> (m, n_H, n_W, 3). In order: RandomFlip("horizontal") if
-    ``flip``, RandomRotation(rotation), RandomZoom(zoom), RandomContrast(contrast); each
-    left out when its argument is False or 0; every layer gets ``seed``.
+    ``flip``, RandomRotation(rotation), RandomZoom(zoom), RandomContrast(contrast) (on [0, 1]
+    images); each left out when its argument is False or 0; every layer gets ``seed``.
     """
     steps = []
     if flip:
@@ -54,7 +54,9 @@ def build_augmenter(flip=True, rotation=0.05, zoom=0.1, contrast=0.2, seed=0):
     if zoom:
         steps.append(layers.RandomZoom(zoom, seed=seed, name="zoom"))
     if contrast:
-        steps.append(layers.RandomContrast(contrast, seed=seed, name="contrast"))
+        steps.append(
+            layers.RandomContrast(contrast, value_range=(0, 1), seed=seed, name="contrast")
+        )
     return keras.Sequential(steps, name="augmenter")
 
 

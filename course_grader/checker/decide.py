@@ -155,14 +155,9 @@ def _judge_case(exercise, case, answer: dict | None, folder: Path, reference, re
                 f"{error}.\n  Hint: start the model from keras.Input(input_shape).",
             )
         if case.kind in ("model", "block"):  # the public check's words for it
-            from course_utils.checks.layers import CONCATENATE_HINT
+            from course_utils.checks.models import build_failure_hint
 
-            hint = (
-                CONCATENATE_HINT
-                if "Concatenate" in error
-                else "the shapes of two tensors you combine (or a layer's settings) do not "
-                "match; print the shape of each tensor as you go."
-            )
+            hint = build_failure_hint(error, case.hints)
             return _failure(
                 exercise, case, f"building {case.label} raised {error}\n  Hint: {hint}"
             )

@@ -55,6 +55,7 @@ class Case:
     replaced while it runs (``course_utils.checks.stand_ins``); ``memo``: what a memo
     stand-in answers, ``{name: [(args, result)]}``. ``seed``: Keras' global seed, set
     just before the call. ``label``: the call as the messages and the ledger write it.
+    ``hints``: ``{words in a build error: hint}`` (``build_failure_hint``).
     """
 
     function: str
@@ -71,6 +72,7 @@ class Case:
     label: str = ""
     timeout_s: float = 60.0
     key: str = ""  # a public case's cache key (defaults to the label)
+    hints: dict = field(default_factory=dict)  # build errors' hints (checks.models)
 
 
 @dataclass
@@ -175,10 +177,13 @@ def value_case(function: str, args=(), kwargs=None, *, expect, hint="", public=T
     )
 
 
-def model_case(function: str, args=(), kwargs=None, *, build, public=True, judge=None, **extra):
+def model_case(
+    function: str, args=(), kwargs=None, *, build, public=True, judge=None, api="", **extra
+):
     """A model the student's function builds, compared with the reference's ``build(ref)``
-    as ``check_model`` compares them (``judge`` replaces ``judge_model``)."""
-    from course_utils.checks.models import describe, judge_model
+    as ``check_model`` compares them (``judge`` replaces ``judge_model``; ``api``: the
+    class the lesson asks for, as ``check_model``'s)."""
+    from course_utils.checks.models import describe, judge_api, judge_model
 
     kwargs = dict(kwargs or {})
 
@@ -186,10 +191,12 @@ def model_case(function: str, args=(), kwargs=None, *, build, public=True, judge
         return _described(build, ref, eager=public)
 
     def judge_it(case, model, expected, exercise):
-        if isinstance(model, SameComputation) and judge is None:
-            return  # the reference's computation: nothing to compare
-        got = expected if isinstance(model, SameComputation) else describe(model, exercise, False)
-        (judge or judge_model)(got, expected, exercise)
+        same = isinstance(model, SameComputation)
+        if not (same and judge is None):  # the reference's computation: nothing to compare
+            got = expected if same else describe(model, exercise, False)
+            (judge or judge_model)(got, expected, exercise)
+        if api:  # after the layers, as check_model does
+            judge_api(model.class_name if same else type(model).__name__, api, exercise)
 
     return Case(
         function,

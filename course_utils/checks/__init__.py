@@ -50,7 +50,7 @@ from .keras_tutorial import (
 from .layers import layer_table, seeded_output
 from .models import block_model, check_block, check_model
 from .plain import plain
-from .residual_networks import check_gradient_norms, gradient_probe
+from .residual_networks import check_gradient_norms, check_resnet, gradient_probe
 from .stand_ins import with_correct
 from .values import check_cases, check_value
 
@@ -71,6 +71,7 @@ __all__ = [
     "check_pca_color",
     "check_rgb_pca",
     "check_ten_crop",
+    "check_resnet",
     "check_value",
     "crop_probe",
     "expected",

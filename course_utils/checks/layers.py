@@ -2,53 +2,60 @@
 and its output for seeded weights on a seeded input.
 
 Two models that compute the same thing give the same table and output whichever way
-their code was written (Functional or Sequential, layers created in any order).
+their code was written: Functional or Sequential, layers created in any order, named or
+not, the inputs of an ``Add`` in either order, ``Conv2D(..., activation="relu")`` or a
+``Conv2D`` followed by ``Activation("relu")`` or ``ReLU()``.
 
 Example::
 
-    rows = layer_table(model)       # [{"type", "name", "output_shape", "params", "config"}]
+    rows = layer_table(model)       # [{"type", "kind", "name", "output_shape", "params",
+                                    #   "config", "fused"}]
     out = seeded_output(model)      # nested list, (2, *output_shape)
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import numpy as np
 
 from .plain import plain
 
-# the configuration that matters, per layer type, and a hint for each
+# the configuration that matters, per layer type, and a hint for each. A Conv2D's or a
+# Dense's activation is a row of its own (an Activation, "fused"), so it is not here.
 KEY_CONFIG = {
-    "Conv2D": (
-        "filters",
-        "kernel_size",
-        "strides",
-        "padding",
-        "groups",
-        "activation",
-        "use_bias",
-    ),
-    "Dense": ("units", "activation", "use_bias"),
+    "Conv2D": ("filters", "kernel_size", "strides", "padding", "groups", "use_bias"),
+    "Dense": ("units", "use_bias"),
     "BatchNormalization": ("axis",),
     "Activation": ("activation",),
     "MaxPooling2D": ("pool_size", "strides", "padding"),
     "AveragePooling2D": ("pool_size", "strides", "padding"),
     "ZeroPadding2D": ("padding",),
-    "Concatenate": ("axis", "inputs"),  # inputs: the layers joined, in order
+    "Concatenate": ("axis", "inputs"),  # inputs: what each branch ends with, in order
     "Dropout": ("rate",),
     "RandomFlip": ("mode",),
     "RandomRotation": ("factor",),
     "RandomZoom": ("height_factor", "width_factor"),
-    "RandomContrast": ("factor",),
+    "RandomContrast": ("factor", "value_range"),
     "StandIn": ("function", "arguments"),  # a stand-in block (checks.stand_ins)
 }
+# settings that act only in training: a seeded output at inference cannot show them, so
+# they must be the reference's exactly
+TRAINING_ONLY = {
+    "Dropout": ("rate",),
+    "RandomFlip": ("mode",),
+    "RandomRotation": ("factor",),
+    "RandomZoom": ("height_factor", "width_factor"),
+    "RandomContrast": ("factor", "value_range"),
+}
+FUSES_ACTIVATION = ("Conv2D", "Dense")  # layers whose activation= becomes its own row
+COMMUTATIVE = ("Add", "Multiply", "Average", "Maximum", "Minimum")  # input order is free
 HINTS = {
-    "padding": "'valid' adds no border (the output shrinks), 'same' keeps height and width.",
+    "padding": "'valid' adds no border (an f x f filter shrinks height and width by f - 1), "
+    "'same' keeps them (at stride 1).",
     "axis": "BatchNormalization normalises each channel: with (m, n_H, n_W, n_C) inputs that "
     "is axis=3 (or -1).",
-    "activation": "check the activation argument of this layer (activation='relu' in a "
-    "hidden layer; 'sigmoid' or 'softmax' at the output, as the exercise says).",
     "kernel_size": "the filter size f is the second argument, as a tuple (f, f).",
     "strides": "strides=(s, s) moves the filter s pixels at a time.",
     "filters": "the number of filters is the number of output channels.",
@@ -61,6 +68,8 @@ HINTS = {
     "mode": 'mirror left to right: RandomFlip("horizontal") (a hand upside down is not a sign).',
     "factor": "pass the function's argument as the layer's factor.",
     "height_factor": "pass the function's argument as RandomZoom's factor.",
+    "value_range": "the images are in [0, 1]: value_range=(0, 1), or the contrast pushes "
+    "pixels out of range.",
     "function": "call the block the exercise names here (the identity or the convolutional "
     "block).",
     "arguments": "pass this block the f, filters and stride s that the exercise gives for "
@@ -76,6 +85,27 @@ CONCATENATE_HINT = (
 )
 
 
+def setting_hint(kind: str, key: str, want, row: dict | None = None) -> str:
+    """The hint for a setting ``key`` of a layer of type ``kind`` that should be ``want``
+    (``row``: the reference's row, for hints that depend on the layer's other settings)."""
+    config = (row or {}).get("config", {})
+    if key == "activation":
+        if want == "relu":
+            return "activation='relu' in a hidden layer (or an Activation('relu') after it)."
+        if want in ("sigmoid", "softmax"):
+            return (
+                f"the output applies {want!r}: 'sigmoid' for one yes/no unit, 'softmax' "
+                "over several classes."
+            )
+        return f"activation={want!r}, as the exercise says."
+    if key == "padding" and kind == "Conv2D" and config.get("kernel_size") == [1, 1]:
+        return (
+            "with a 1x1 filter 'valid' and 'same' differ only where the stride does not "
+            "divide the size: 'same' rounds the output up, 'valid' down."
+        )
+    return HINTS.get((kind, key), HINTS.get(key, ""))
+
+
 def _snake(name: str) -> str:
     """The name Keras gives an unnamed layer of class ``name`` (ReLU -> re_lu)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -86,76 +116,202 @@ def _auto_named(layer) -> bool:
     return re.fullmatch(rf"{_snake(type(layer).__name__)}(_\d+)?", layer.name) is not None
 
 
+def _graph(model):
+    """The functional graph of ``model`` (a Sequential's own), or None."""
+    if hasattr(model, "_nodes_by_depth"):
+        return model
+    return getattr(model, "_functional", None)
+
+
+def _inputs_of(layer, node_index: int) -> list:
+    """[(layer, node index)] whose outputs ``layer``'s call ``node_index`` takes, in order."""
+    node = layer._inbound_nodes[node_index]
+    return [(t._keras_history.operation, t._keras_history.node_index) for t in node.input_tensors]
+
+
+def _postorder(roots: list, children) -> list:
+    """Depth-first post-order from ``roots`` (inputs before the layers that take them),
+    without recursion: a ResNet-152 is 500 layers deep."""
+    order, seen, stack = [], set(), [(root, False) for root in reversed(roots)]
+    while stack:
+        item, done = stack.pop()
+        key = (id(item[0]), item[1])
+        if done:
+            order.append(item)
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((item, True))
+        stack.extend(
+            (child, False)
+            for child in reversed(children(item))
+            if (id(child[0]), child[1]) not in seen
+        )
+    return order
+
+
+def _weightless_same_shape(layer) -> bool:
+    try:
+        return not layer.weights and tuple(layer.input.shape) == tuple(layer.output.shape)
+    except (AttributeError, ValueError):
+        return False
+
+
 def _in_graph_order(model) -> list:
     """The model's layers from input to output, in an order that does not depend on how
-    the code was written: by distance from the output (farthest first), and layers at
-    the same distance (the two paths of a residual block) by name."""
-    graph = model if hasattr(model, "_nodes_by_depth") else getattr(model, "_functional", None)
+    the code was written: depth first from the output, each layer after the layers it
+    takes; the inputs of an ``Add`` (and other order-free merges) taken in the order of
+    what computes them (a hash of the layer types, weight shapes and output shapes
+    upstream, activations left out), a ``Concatenate``'s in its own order. Names play
+    no part."""
+    graph = _graph(model)
     if graph is None:
         return list(model.layers)
-    depth = {}
-    for d, nodes in graph._nodes_by_depth.items():
-        for node in nodes:
-            depth[id(node.operation)] = max(depth.get(id(node.operation), -1), d)
-    index = {id(layer): i for i, layer in enumerate(model.layers)}
-    return sorted(
-        model.layers,
-        key=lambda layer: (
-            -depth.get(id(layer), 0),
-            "" if _auto_named(layer) else layer.name,
-            index[id(layer)],
-        ),
-    )
-
-
-def _inbound_names(layer) -> list:
-    """The names of the layers whose outputs ``layer`` takes, in order (``None`` for a
-    name Keras made up)."""
-    node = layer._inbound_nodes[0]
-    names = []
-    for tensor in node.input_tensors:
-        operation = tensor._keras_history.operation
-        names.append(None if _auto_named(operation) else operation.name)
-    return names
-
-
-def layer_table(model) -> list[dict]:
-    """One row per layer (inputs left out): type, name, output shape, parameters and
-    the configuration that matters. Names Keras made up are recorded as ``None``.
-    Layers come from input to output; where two paths run side by side (a residual
-    block's shortcut), layers at the same depth are ordered by name."""
-    rows = []
-    for layer in _in_graph_order(model):
-        kind = type(layer).__name__
-        if kind == "InputLayer":
+    roots = [(t._keras_history.operation, t._keras_history.node_index) for t in graph.outputs]
+    # what computes each output, whichever order the merges were written in
+    digest = {}
+    for layer, index in _postorder(roots, lambda item: _inputs_of(*item)):
+        inputs = [digest[(id(op), i)] for op, i in _inputs_of(layer, index)]
+        if type(layer).__name__ in COMMUTATIVE:
+            inputs.sort()
+        if _weightless_same_shape(layer) and len(inputs) == 1:
+            digest[(id(layer), index)] = inputs[0]  # an activation, a dropout: see through
             continue
-        config = layer.get_config()
-        if kind == "ReLU" and not config.get("max_value") and not config.get("negative_slope") \
-                and not config.get("threshold"):  # fmt: skip
-            kind, config = "Activation", {**config, "activation": "relu"}  # the same layer
-        if kind == "Concatenate":
-            config = {**config, "inputs": _inbound_names(layer)}
+        token = (
+            type(layer).__name__,
+            [tuple(w.shape) for w in layer.weights],
+            tuple(layer.output.shape[1:]) if hasattr(layer, "output") else (),
+            inputs,
+        )
+        digest[(id(layer), index)] = hashlib.sha1(repr(token).encode()).hexdigest()
+
+    def children(item):
+        inputs = _inputs_of(*item)
+        if type(item[0]).__name__ in COMMUTATIVE:
+            inputs.sort(key=lambda x: digest[(id(x[0]), x[1])])
+        return inputs
+
+    layers, seen = [], set()
+    for layer, _ in _postorder(roots, children):
+        if id(layer) not in seen:  # a layer called twice is one layer
+            seen.add(id(layer))
+            layers.append(layer)
+    return layers
+
+
+_SEE_THROUGH = ("Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout")
+
+
+def _producer(tensor):
+    """The layer that computes ``tensor``, seen through activations and dropouts."""
+    op = tensor._keras_history.operation
+    while type(op).__name__ in _SEE_THROUGH and op._inbound_nodes:
+        op = op._inbound_nodes[0].input_tensors[0]._keras_history.operation
+    return op
+
+
+def _says(layer) -> str:
+    """'3x3 conv (16)', '3x3 max pool', 'input': a layer as a branch's end is described."""
+    kind, config = type(layer).__name__, layer.get_config()
+    size = config.get("kernel_size") or config.get("pool_size")
+    size = f"{size[0]}x{size[1]} " if isinstance(size, list | tuple) and len(size) == 2 else ""
+    if kind == "Conv2D":
+        return f"{size}conv ({config.get('filters')})"
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        return f"{size}{'max' if kind.startswith('Max') else 'average'} pool"
+    return "the input" if kind == "InputLayer" else kind
+
+
+def _branches(layer) -> list:
+    """What each tensor a Concatenate joins is, in order: its last layer, and the layer
+    before it where that is a pool ('1x1 conv (3) after a 3x3 max pool')."""
+    found = []
+    for tensor in layer._inbound_nodes[0].input_tensors:
+        op = _producer(tensor)
+        text = _says(op)
+        if op._inbound_nodes and op._inbound_nodes[0].input_tensors:
+            before = _producer(op._inbound_nodes[0].input_tensors[0])
+            if type(before).__name__ in ("MaxPooling2D", "AveragePooling2D"):
+                text += f" after a {_says(before)}"
+        found.append(text)
+    return found
+
+
+def _row(layer) -> list[dict]:
+    """The rows of one layer: one, or two where a Conv2D or Dense applies an activation
+    of its own (the layer, then an Activation marked ``fused``)."""
+    kind = type(layer).__name__
+    config = layer.get_config()
+    if kind == "ReLU" and not config.get("max_value") and not config.get("negative_slope") \
+            and not config.get("threshold"):  # fmt: skip
+        kind, config = "Activation", {**config, "activation": "relu"}  # the same layer
+    if kind == "Softmax" and config.get("axis", -1) in (-1, [-1]):
+        kind, config = "Activation", {**config, "activation": "softmax"}
+    if kind == "Concatenate":
+        config = {**config, "inputs": _branches(layer)}
+    activation = plain(config.get("activation")) if kind in FUSES_ACTIVATION else None
+    if isinstance(activation, dict):  # a serialised function
+        activation = activation.get("config", activation).get("name", str(activation))
+    row = {
+        "type": kind,
+        "kind": kind,
+        "name": None if _auto_named(layer) else layer.name,
+        "output_shape": list(layer.output.shape[1:]),
+        "params": int(layer.count_params()),
+        "config": {k: plain(_normalise(k, config.get(k), kind)) for k in KEY_CONFIG.get(kind, ())},
+        "fused": False,
+    }
+    if kind == "StandIn":
+        row["kind"] = str(config.get("function"))  # identity_block, convolutional_block...
+    rows = [row]
+    if activation not in (None, "linear"):
         rows.append(
             {
-                "type": kind,
-                "name": None if _auto_named(layer) else layer.name,
-                "output_shape": list(layer.output.shape[1:]),
-                "params": int(layer.count_params()),
-                "config": {
-                    k: plain(_normalise(k, config.get(k))) for k in KEY_CONFIG.get(kind, ())
-                },
+                "type": "Activation",
+                "kind": "Activation",
+                "name": None,
+                "output_shape": list(row["output_shape"]),
+                "params": 0,
+                "config": {"activation": activation},
+                "fused": True,
             }
         )
     return rows
 
 
-def _normalise(key, value):
+def layer_table(model) -> list[dict]:
+    """One row per layer (inputs left out): type, ``kind`` (the type, or a stand-in
+    block's function), name (``None`` for a name Keras made up; names never decide a
+    verdict, they only help a message point), output shape, parameters and the
+    configuration that matters (:data:`KEY_CONFIG`). A Conv2D's or Dense's own
+    activation is a row of its own after it (``fused``). Layers come from input to
+    output in :func:`_in_graph_order`."""
+    rows = []
+    for layer in _in_graph_order(model):
+        if type(layer).__name__ != "InputLayer":
+            rows.extend(_row(layer))
+    return rows
+
+
+def input_shapes(model) -> list:
+    """The shape of each of the model's inputs, without the batch axis."""
+    return [list(t.shape[1:]) for t in (_graph(model) or model).inputs]
+
+
+def _normalise(key, value, kind=""):
     if key == "axis" and isinstance(value, list | tuple) and len(value) == 1:
         value = value[0]
     if key == "axis" and value == -1:
         value = 3  # the channels axis of (m, n_H, n_W, n_C), however it is written
     if key in ("height_factor", "width_factor") and isinstance(value, int | float):
         value = [-value, value]  # RandomZoom(0.1) is RandomZoom((-0.1, 0.1))
+    if key == "factor" and isinstance(value, int | float) and kind == "RandomRotation":
+        value = [-value, value]  # RandomRotation(0.1) is RandomRotation((-0.1, 0.1))
+    if key == "factor" and isinstance(value, int | float) and kind == "RandomContrast":
+        value = [value, value]  # RandomContrast(0.2) is RandomContrast((0.2, 0.2))
+    if key in ("kernel_size", "strides", "pool_size") and isinstance(value, int):
+        value = [value, value]
     if key == "padding" and isinstance(value, int):
         value = [[value, value], [value, value]]
     if key == "padding" and isinstance(value, list | tuple) and len(value) == 2:

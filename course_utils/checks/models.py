@@ -15,17 +15,56 @@ Example (a test cell)::
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 import numpy as np
 
 from ..guard import CheckFailure, fail, first_line, student_code
 from .expected_values import expected
-from .layers import CONCATENATE_HINT, HINTS, layer_table, seeded_output
+from .layers import (
+    CONCATENATE_HINT,
+    FUSES_ACTIVATION,
+    HINTS,
+    TRAINING_ONLY,
+    input_shapes,
+    layer_table,
+    seeded_output,
+    setting_hint,
+)
 from .plain import article
 
 
-def build_model(build, exercise: str, input_shape):
+def build_failure_hint(error: str, hints: dict | None = None) -> str:
+    """The hint for a model whose building raised ``error`` (its text): ``hints``
+    (``{words in the error: hint}``, an exercise's own) first, then what the usual
+    mistakes raise."""
+    for words, hint in (hints or {}).items():
+        if words in error:
+            return hint
+    if "Concatenate" in error:
+        return CONCATENATE_HINT
+    if "zero or negative" in error:
+        return (
+            "a layer got a map smaller than its window: height and width shrank too fast "
+            "before it. Count the strides (and 'valid' paddings) on the way, printing "
+            "X.shape after each step."
+        )
+    if "Add" in error or "incompatible shapes" in error.lower():
+        return (
+            "the tensors you add must have the same shape: a path keeps height and width "
+            "only with padding='same' on its f x f convolution, and both paths must use "
+            "the same stride; print the shape of each before the Add."
+        )
+    return (
+        "the shapes of two tensors you combine (or a layer's settings) do not match; "
+        "print the shape of each tensor as you go."
+    )
+
+
+def build_model(build, exercise: str, input_shape, hints: dict | None = None):
     """``build(input_shape)`` as student code: the keras.Model it returns, or a
-    :class:`CheckFailure` that says what went wrong."""
+    :class:`CheckFailure` that says what went wrong (``hints``: see
+    :func:`build_failure_hint`)."""
     import keras
 
     with student_code(exercise):
@@ -34,14 +73,8 @@ def build_model(build, exercise: str, input_shape):
         except (CheckFailure, NotImplementedError):
             raise
         except Exception as exc:  # noqa: BLE001 - any error building it is the answer's
-            fail(
-                exercise,
-                f"building it raised {type(exc).__name__}: {first_line(exc)}",
-                CONCATENATE_HINT
-                if "Concatenate" in str(exc)
-                else "the shapes of two tensors you combine (or a layer's settings) do not "
-                "match; print the shape of each tensor as you go.",
-            )
+            error = f"{type(exc).__name__}: {first_line(exc)}"
+            fail(exercise, f"building it raised {error}", build_failure_hint(error, hints))
     if not isinstance(model, keras.Model):
         fail(
             exercise,
@@ -52,115 +85,299 @@ def build_model(build, exercise: str, input_shape):
 
 
 def describe(model, exercise: str, restore: bool = True) -> dict:
-    """``{"layers": layer_table(model), "output": seeded_output(model)}``, or a
-    :class:`CheckFailure` for a model without a defined input. ``restore=False``: the
-    model is thrown away after, its weights need not be kept."""
+    """``{"layers": layer_table(model), "inputs": input_shapes(model), "output":
+    seeded_output(model)}``, or a :class:`CheckFailure` for a model without a defined
+    input. ``restore=False``: the model is thrown away after, its weights need not be
+    kept."""
     try:
         layers = layer_table(model)
+        inputs = input_shapes(model)
     except (AttributeError, ValueError) as exc:
         fail(
             exercise,
             f"the model has no defined input, so its layers have no shapes ({exc}).",
             "start the model from keras.Input(input_shape).",
         )
-    return {"layers": layers, "output": seeded_output(model, restore=restore)}
+    return {
+        "layers": layers,
+        "inputs": inputs,
+        "class": type(model).__name__,
+        "output": seeded_output(model, restore=restore),
+    }
 
 
-def _compare_names(want: list[dict], got: list[dict], exercise: str) -> None:
-    """Where the exercise names its layers (a residual block, ResNet-50), say which
-    named layer is missing or extra before comparing position by position."""
-    named = [row for row in want if row["name"]]
-    if len(named) < 3:
+API_HINTS = {
+    "Functional": "call each layer on a tensor, from X_input = keras.Input(input_shape), then "
+    "keras.Model(inputs=X_input, outputs=X): this exercise is the Functional API's.",
+    "Sequential": "keras.Sequential([keras.Input(input_shape), layer, layer, ...]): this "
+    "exercise is keras.Sequential's.",
+}
+
+
+def judge_api(got_class: str, want_class: str, exercise: str) -> None:
+    """Where the lesson is the API: fail unless the model is a ``want_class``
+    (``Functional`` or ``Sequential``); the layers are judged apart."""
+    if got_class != want_class:
+        fail(
+            exercise,
+            f"the model is a {got_class}, but this exercise builds it as a {want_class}.",
+            API_HINTS.get(want_class, ""),
+        )
+
+
+# --------------------------------------------------------------------------- pointing
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_QUIET = ("BatchNormalization", "Activation")  # not landmarks: they follow every conv
+
+
+def _nth(rows: list[dict], i: int) -> str:
+    """'the 3rd Conv2D': the row's kind and its rank among the rows of that kind."""
+    kind = rows[i]["kind"]
+    n = sum(1 for row in rows[: i + 1] if row["kind"] == kind)
+    return f"the {_ordinal(n)} {kind}"
+
+
+def where(rows: list[dict], i: int, named: bool = True, yours: bool = False) -> str:
+    """Where row ``i`` is, for a student who reads ``model.summary()``: 'the 3rd Conv2D
+    (after the 1st MaxPooling2D; 'C3' in the exercise)' - the name, where there is one,
+    said as the exercise's (a reference row) or as ``yours`` (a row of the student's
+    model). An activation of a Conv2D or Dense's own is 'the activation of the 2nd
+    Dense'."""
+    row = rows[i]
+    if row.get("fused") and i > 0:
+        return f"the activation of {where(rows, i - 1, named, yours)}"
+    text = _nth(rows, i)
+    landmark = next(
+        (j for j in range(i - 1, -1, -1)
+         if rows[j]["kind"] != row["kind"] and rows[j]["kind"] not in _QUIET),
+        None,
+    )  # fmt: skip
+    notes = [f"after {_nth(rows, landmark)}"] if landmark is not None else []
+    if landmark is None and i == 0:
+        notes.append("the first layer")
+    if named and row.get("name"):
+        notes.append(
+            f"yours is named {row['name']!r}" if yours else f"{row['name']!r} in the exercise"
+        )
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _kinds(rows: list[dict]) -> str:
+    return ", ".join(row["kind"] for row in rows)
+
+
+def _shape(shape) -> str:
+    return f"(None, {', '.join(map(str, shape))})"
+
+
+# --------------------------------------------------------------------------- judging
+def _judge_inputs(got: dict, want: dict, exercise: str) -> None:
+    got_in, want_in = got.get("inputs"), want.get("inputs")
+    if got_in is None or want_in is None or got_in == want_in:
         return
-    have = {row["name"] for row in got if row["name"]}
-    for row in named:
-        if row["name"] not in have:
+    g, w = (got_in[0] if got_in else []), (want_in[0] if want_in else [])
+    channels_first = len(g) == 3 and len(w) == 3 and g == [w[2], w[0], w[1]]
+    fail(
+        exercise,
+        f"the model's input is {_shape(g)}, but the check built it for {_shape(w)}.",
+        "images here are channels last, (n_H, n_W, n_C): keras.Input(input_shape)."
+        if channels_first
+        else "start from keras.Input(input_shape) with the argument you are given, not a "
+        "shape written in.",
+    )
+
+
+def _judge_concatenates(got_rows: list[dict], want_rows: list[dict], exercise: str) -> None:
+    """Branches joined in another order: said before the layers are aligned (the
+    branches' layers then come in another order too)."""
+    got_c = [r for r in got_rows if r["type"] == "Concatenate"]
+    want_c = [r for r in want_rows if r["type"] == "Concatenate"]
+    for n, (g, w) in enumerate(zip(got_c, want_c, strict=False), start=1):
+        gi, wi = g["config"].get("inputs"), w["config"].get("inputs")
+        if gi != wi and sorted(gi or []) == sorted(wi or []):
             fail(
                 exercise,
-                f"no layer named {row['name']!r} (a {row['type']} with output shape "
-                f"{tuple(row['output_shape'])}).",
-                "the exercise names this layer; pass name=... when you create it, and check "
-                "that no layer is missing.",
+                f"the {_ordinal(n)} Concatenate joins the branches in the order "
+                f"[{', '.join(gi)}]; the exercise's order is [{', '.join(wi)}].",
+                HINTS[("Concatenate", "inputs")],
             )
-    expected_names = {row["name"] for row in named}
-    unnamed_types = {row["type"] for row in want if not row["name"]}
-    for row in got:
-        # a name on a layer the exercise leaves unnamed (a Flatten, say) is fine
-        if row["name"] and row["name"] not in expected_names and row["type"] not in unnamed_types:
+
+
+def _structure_failure(tag, i1, i2, j1, j2, want_rows, got_rows, exercise, opcodes):
+    """The first place where the layers differ (difflib's opcode), said by position."""
+    counts = f"(yours has {len(got_rows)} layers, the exercise's {len(want_rows)})"
+    extra, missing = got_rows[j1:j2], want_rows[i1:i2]
+    # an activation of the conv's own where the exercise applies it later (after BN)
+    if tag in ("insert", "replace") and extra and extra[0].get("fused"):
+        act = extra[0]["config"]["activation"]
+        later = [
+            want_rows[k]
+            for t, a1, a2, _, _ in opcodes
+            if t in ("delete", "replace")
+            for k in range(a1, a2)
+            if want_rows[k]["type"] == "Activation"
+            and want_rows[k]["config"].get("activation") == act
+        ]
+        if later:
             fail(
                 exercise,
-                f"an extra layer {row['name']!r} ({row['type']}) that the exercise does not have.",
-                "remove it; compare your model.summary() with the description above.",
+                f"{where(got_rows, j1 - 1, yours=True)} applies activation={act!r} itself, so the "
+                f"{act} comes right after it; the exercise applies it later, after "
+                f"{_nth(want_rows, i1)}.",
+                f"create the {got_rows[j1 - 1]['kind']} without activation=, and add "
+                f"Activation({act!r}) where the exercise puts it (Conv2D -> "
+                "BatchNormalization -> ReLU).",
             )
+    if tag == "delete":
+        first = missing[0]
+        after = f", after {where(want_rows, i1 - 1, False)}" if i1 else ""
+        if first["type"] == "Activation":
+            act = first["config"].get("activation")
+            if i1 and want_rows[i1 - 1]["kind"] in FUSES_ACTIVATION:
+                text = f"{where(want_rows, i1 - 1)} should apply activation={act!r}; yours " \
+                    "applies none"  # fmt: skip
+            else:
+                text = f"the activation {act!r}{after} is missing"
+            fail(exercise, f"{text} {counts}.", setting_hint("Activation", "activation", act))
+        more = f" ({len(missing)} layers: {_kinds(missing)})" if len(missing) > 1 else ""
+        fail(
+            exercise,
+            f"{where(want_rows, i1)} is missing{more} {counts}.",
+            "print model.summary() and compare it with the exercise's description.",
+        )
+    if tag == "insert":
+        after = f" after {where(want_rows, i1 - 1, False)}" if i1 else " before the first layer"
+        more = f" ({len(extra)} extra layers there: {_kinds(extra)})" if len(extra) > 1 else ""
+        name = f" {extra[0]['name']!r}" if extra[0].get("name") else ""
+        if extra[0].get("fused"):
+            act = extra[0]["config"]["activation"]
+            fail(
+                exercise,
+                f"{where(got_rows, j1 - 1, yours=True)} applies activation={act!r}, which "
+                f"the exercise does not have there {counts}.",
+                f"create it without activation= (or with activation={None!r}).",
+            )
+        fail(
+            exercise,
+            f"an extra {extra[0]['kind']}{name}{after}{more} {counts}.",
+            "remove what the exercise does not have; compare model.summary() with its "
+            "description.",
+        )
+    # replace
+    if len(missing) == 1 and len(extra) == 1:
+        fail(
+            exercise,
+            f"{where(want_rows, i1)}: expected {article(missing[0]['kind'])} here, found "
+            f"{article(extra[0]['kind'])}.",
+            "layers must come in the lecture's order; print model.summary() to compare.",
+        )
+    fail(
+        exercise,
+        f"from {where(want_rows, i1)} on, the layers differ: expected {_kinds(missing)}, "
+        f"found {_kinds(extra)} {counts}.",
+        "layers must come in the lecture's order; print model.summary() to compare.",
+    )
+
+
+def _setting_failure(i: int, key: str, want_rows, got_rows, exercise: str, shapes: str = ""):
+    w, g = want_rows[i], got_rows[i]
+    want_value, got_value = w["config"].get(key), g["config"].get(key)
+    what = "the activation" if w["type"] == "Activation" else key
+    text = f"{where(want_rows, i)}: {what} should be {want_value!r}, found {got_value!r}"
+    fail(exercise, text + shapes + ".", setting_hint(w["type"], key, want_value, w))
 
 
 def judge_model(got: dict, want: dict, exercise: str) -> None:
-    """Compare two :func:`describe` results; raise :class:`CheckFailure` at the first
-    difference: a missing or extra layer, a layer of another type, name, output shape,
-    parameter count or key setting, or (all that equal) a different output for the same
-    weights and input."""
-    got_layers, want_layers = got["layers"], want["layers"]
-    _compare_names(want_layers, got_layers, exercise)
-    for i, (w, g) in enumerate(zip(want_layers, got_layers, strict=False)):
-        where = f"layer {i + 1} ({w['type']}{' ' + repr(w['name']) if w['name'] else ''})"
-        if g["type"] != w["type"]:
-            fail(
-                exercise,
-                f"{where}: expected {article(w['type'])} layer here, found {g['type']}.",
-                "layers must come in the lecture's order; print model.summary() to compare.",
-            )
-        if w["name"] and g["name"] != w["name"]:
-            fail(
-                exercise,
-                f"{where}: expected the name {w['name']!r}, found {g['name']!r}.",
-                f"pass name={w['name']!r} when you create the layer.",
-            )
-        for k, value in w["config"].items():
-            if g["config"].get(k) != value:
-                fail(
-                    exercise,
-                    f"{where}: {k} should be {value!r}, found {g['config'].get(k)!r}.",
-                    HINTS.get((w["type"], k), HINTS.get(k, "")),
-                )
+    """Compare two :func:`describe` results by what they compute; raise
+    :class:`CheckFailure` at the first difference that matters.
+
+    1. the input shape; branches concatenated in another order;
+    2. the layers, aligned as sequences (difflib): a missing, extra or other layer is
+       said where it is ('the 3rd Conv2D (after the 1st MaxPooling2D) is missing');
+    3. layer by layer: settings that act only in training (a Dropout's rate) must be the
+       reference's; output shapes and parameter counts must be (a setting that differs
+       before a shape does is named as the cause);
+    4. the output for the same seeded weights and input. When it is the reference's, a
+       setting that differs (an AveragePooling2D's padding on a map where 'same' and
+       'valid' compute the same) is not a mistake; when it is not, the first differing
+       setting is named, else the wiring.
+
+    Names never decide: they only help a message point."""
+    got_rows, want_rows = got["layers"], want["layers"]
+    _judge_inputs(got, want, exercise)
+    _judge_concatenates(got_rows, want_rows, exercise)
+    matcher = SequenceMatcher(
+        None, [r["kind"] for r in want_rows], [r["kind"] for r in got_rows], autojunk=False
+    )
+    opcodes = matcher.get_opcodes()
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "equal":
+            _structure_failure(tag, i1, i2, j1, j2, want_rows, got_rows, exercise, opcodes)
+    differs = None  # (row, key) of the first setting that differs
+    for i, (w, g) in enumerate(zip(want_rows, got_rows, strict=True)):
+        for key in TRAINING_ONLY.get(w["type"], ()):
+            if g["config"].get(key) != w["config"].get(key):
+                _setting_failure(i, key, want_rows, got_rows, exercise)
+        if differs is None:
+            key = next((k for k in w["config"] if g["config"].get(k) != w["config"][k]), None)
+            differs = (i, key) if key else None
         if g["output_shape"] != w["output_shape"]:
+            shapes = (
+                f" (its output is {_shape(g['output_shape'])}, the exercise's "
+                f"{_shape(w['output_shape'])})"
+            )
+            if differs is not None:
+                _setting_failure(*differs, want_rows, got_rows, exercise, shapes)
             fail(
                 exercise,
-                f"{where}: output shape should be (None, "
-                f"{', '.join(map(str, w['output_shape']))}), found (None, "
-                f"{', '.join(map(str, g['output_shape']))}).",
-                "check the padding and strides of the layers before this one.",
+                f"{where(want_rows, i)}: output shape should be {_shape(w['output_shape'])}, "
+                f"found {_shape(g['output_shape'])}.",
+                "check the padding and strides of the layers up to this one.",
             )
         if g["params"] != w["params"]:
-            fail(exercise, f"{where}: {w['params']:,} parameters expected, found {g['params']:,}.")
-    if len(got_layers) != len(want_layers):
-        extra = len(got_layers) > len(want_layers)
-        i = len(want_layers) if extra else len(got_layers)
-        row = (got_layers if extra else want_layers)[i]
-        fail(
-            exercise,
-            f"{'an extra' if extra else 'a missing'} layer {i + 1}: {row['type']} "
-            f"({len(got_layers)} layers found, {len(want_layers)} expected).",
-            "print model.summary() and compare it with the exercise's description.",
-        )
+            if differs is not None:
+                _setting_failure(*differs, want_rows, got_rows, exercise)
+            fail(
+                exercise,
+                f"{where(want_rows, i)}: {w['params']:,} parameters expected, found "
+                f"{g['params']:,}.",
+            )
     out = np.asarray(got["output"], dtype="float64")
-    if out.shape != np.shape(want["output"]) or not np.allclose(
+    if out.shape == np.shape(want["output"]) and np.allclose(
         out, want["output"], rtol=1e-4, atol=1e-5
     ):
-        fail(
-            exercise,
-            "every layer matches, but with the same weights your model computes "
-            f"{np.ravel(out)[:2]} where the reference computes {np.ravel(want['output'])[:2]}.",
-            "the layers may be connected differently: check which tensor each layer (and "
-            "each Add) takes as its input.",
-        )
+        return  # it computes what the reference computes
+    if differs is not None:
+        _setting_failure(*differs, want_rows, got_rows, exercise)
+    fail(
+        exercise,
+        "every layer matches, but with the same weights your model computes "
+        f"{np.ravel(out)[:2]} where the reference computes {np.ravel(want['output'])[:2]}.",
+        "the layers may be connected differently: check which tensor each layer (and "
+        "each Add) takes as its input; or a setting the check does not list differs from "
+        "the exercise's (a BatchNormalization's epsilon, say): leave those at Keras' "
+        "defaults unless the exercise gives them.",
+    )
 
 
-def check_model(build, key: str, exercise: str, input_shape=(64, 64, 3)):
+def check_model(
+    build, key: str, exercise: str, input_shape=(64, 64, 3), hints=None, api: str = ""
+):
     """Build the student's model with ``build(input_shape)`` and compare it with the
-    expected value of ``key`` (:func:`judge_model`). Returns the student's model."""
+    expected value of ``key`` (:func:`judge_model`). ``hints``: an exercise's own hints
+    for errors its building may raise (:func:`build_failure_hint`); ``api``: where the
+    lesson is the API, ``"Functional"`` or ``"Sequential"`` (:func:`judge_api`). Returns
+    the student's model."""
     want = expected(key)
-    model = build_model(build, exercise, input_shape)
-    judge_model(describe(model, exercise), want, exercise)
+    model = build_model(build, exercise, input_shape, hints)
+    got = describe(model, exercise)
+    judge_model(got, want, exercise)
+    if api:
+        judge_api(got["class"], api, exercise)
     return model
 
 

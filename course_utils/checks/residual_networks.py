@@ -99,3 +99,47 @@ def judge_gradient_norms(got, want: dict, batch_size: int, exercise: str) -> Non
 
 
 # correct stand-ins for helpers an exercise builds on, so that it is graded on its own
+
+
+# the build errors of the usual ResNet-50 mistakes, and what to do
+RESNET_HINTS = {
+    "zero or negative": "height and width shrank to nothing before the average pool: "
+    "stage 2 keeps stride 1 (the max pool has already halved the map), stages 3, 4 and 5 "
+    "use s=2.",
+}
+
+
+def judge_resnet(got: dict, want: dict, exercise: str, stages) -> None:
+    """:func:`~course_utils.checks.models.judge_model`, and where blocks are missing or
+    extra with other ``stages`` than (3, 4, 6, 3), the hint that the lesson is
+    ``stages``."""
+    from ..guard import CheckFailure
+    from .models import judge_model
+
+    try:
+        judge_model(got, want, exercise)
+    except CheckFailure as exc:
+        text = str(exc)
+        blocks = ("identity_block" in text or "convolutional_block" in text) and (
+            "missing" in text or "extra" in text
+        )
+        if tuple(stages) == (3, 4, 6, 3) or not blocks:
+            raise
+        raise CheckFailure(
+            text.split("\n  Hint:")[0] + f"\n  Hint: stages={tuple(stages)} asks for that "
+            "many blocks in each stage: use `stages` for the number of blocks per stage, "
+            "not ResNet-50's (3, 4, 6, 3) written in."
+        ) from None
+
+
+def check_resnet(ResNet50, key: str, exercise: str, input_shape=(64, 64, 3), **kwargs):  # noqa: N803
+    """Build ``ResNet50(input_shape, **kwargs)`` and compare it with the expected value of
+    ``key`` (:func:`judge_resnet`). Returns the model."""
+    from .models import build_model, describe
+
+    want = expected(key)
+    model = build_model(
+        lambda shape: ResNet50(shape, **kwargs), exercise, input_shape, RESNET_HINTS
+    )
+    judge_resnet(describe(model, exercise), want, exercise, kwargs.get("stages", (3, 4, 6, 3)))
+    return model

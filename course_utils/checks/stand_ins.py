@@ -121,17 +121,23 @@ def _plain_filters(filters):
     return [int(v) for v in filters]
 
 
+def _named(name) -> dict:
+    """``{"name": name}``, or nothing for the blocks' default name: a network whose code
+    does not name its blocks stacks many, and Keras refuses one name used twice."""
+    return {} if name in (None, "block") else {"name": name}
+
+
 def _identity_block(X, f, filters, name="block"):
     return stand_in_layer()(
         "identity_block", {"f": int(f), "filters": _plain_filters(filters)},
-        channels=filters[-1], name=name,
+        channels=filters[-1], **_named(name),
     )(X)  # fmt: skip
 
 
 def _convolutional_block(X, f, filters, s=2, name="block"):
     return stand_in_layer()(
         "convolutional_block", {"f": int(f), "filters": _plain_filters(filters), "s": int(s)},
-        channels=filters[-1], strides=s, name=name,
+        channels=filters[-1], strides=s, **_named(name),
     )(X)  # fmt: skip
 
 
@@ -139,7 +145,7 @@ def _inception_module(X, filters, name):
     n1x1, _, n3x3, _, n5x5, pool_proj = filters
     return stand_in_layer()(
         "inception_module", {"filters": _plain_filters(filters)},
-        channels=n1x1 + n3x3 + n5x5 + pool_proj, name=name,
+        channels=n1x1 + n3x3 + n5x5 + pool_proj, **_named(name),
     )(X)  # fmt: skip
 
 

@@ -125,48 +125,42 @@ STAND_INS = ("identity_block", "convolutional_block")
 
 
 def _stages_judge(stages):
-    """judge_model, and where a block is missing, the hint that the lesson is ``stages``."""
+    """The public check's judge of a ResNet (:func:`judge_resnet`) for ``stages``."""
 
     def judge(got, expected, exercise):
-        from course_utils.checks.models import judge_model
-        from course_utils.guard import CheckFailure
+        from course_utils.checks.residual_networks import judge_resnet
 
-        try:
-            judge_model(got, expected, exercise)
-        except CheckFailure as exc:
-            text = str(exc)
-            if "no layer named 'conv" not in text or "_block" not in text:
-                raise
-            raise CheckFailure(
-                text.split("\n  Hint:")[0] + f"\n  Hint: stages={stages} asks for that many "
-                "blocks in each stage: use `stages` for the number of blocks per stage, "
-                "not ResNet-50's (3, 4, 6, 3) written in."
-            ) from None
+        judge_resnet(got, expected, exercise, stages)
 
     return judge
 
 
+def _resnet_case(classes, stages, public, key=""):
+    from course_utils.checks.residual_networks import RESNET_HINTS
+
+    return model_case(
+        "ResNet50",
+        ((64, 64, 3),),
+        {"classes": classes, "stages": stages},
+        public=public,
+        judge=_stages_judge(stages),
+        stand_ins=STAND_INS,
+        hints=RESNET_HINTS,
+        key=key,
+        build=lambda ref: ref._resnet50_with_stand_ins((64, 64, 3), classes, stages),
+    )
+
+
 def resnet50_cases(rng):
+    from course_reference import RESNET_STAGES
+
     classes = int(rng.integers(2, 20))
     stages = (3, 4, int(rng.choice([8, 23, 36])), 3)
     return [
-        model_case(
-            "ResNet50",
-            ((64, 64, 3),),
-            {"classes": 6},
-            stand_ins=STAND_INS,
-            build=lambda ref: ref._resnet50_with_stand_ins((64, 64, 3), 6),
-        ),
+        _resnet_case(6, (3, 4, 6, 3), True, "ResNet50"),
+        _resnet_case(6, RESNET_STAGES, True, "ResNet50/stages"),
         # other classes and other stages (ResNet-101, -152 or a deeper third stage)
-        model_case(
-            "ResNet50",
-            ((64, 64, 3),),
-            {"classes": classes, "stages": stages},
-            public=False,
-            judge=_stages_judge(stages),
-            stand_ins=STAND_INS,
-            build=lambda ref: ref._resnet50_with_stand_ins((64, 64, 3), classes, stages),
-        ),
+        _resnet_case(classes, stages, False),
     ]
 
 
