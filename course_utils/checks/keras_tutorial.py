@@ -13,6 +13,9 @@ from .expected_values import expected
 from .plain import plain
 
 TRAINING = {"epochs": 2, "batch_size": 4}  # of the compile_and_train probe
+# what the history calls accuracy: metrics=["accuracy"] or ["acc"], or the metric object
+# keras.metrics.BinaryAccuracy()
+ACCURACY_KEYS = ("accuracy", "binary_accuracy", "acc")
 
 
 def training_probe(seed: int = 0):
@@ -98,7 +101,8 @@ def judge_training(report: dict, n_train: int, exercise: str, dev_loss=None, rep
             "model ends with a sigmoid: its outputs are probabilities.",
             "use loss='binary_crossentropy' (from_logits=False).",
         )
-    if "accuracy" not in h:
+    accuracy = next((k for k in ACCURACY_KEYS if k in h), None)
+    if accuracy is None:
         fail(
             exercise,
             f"the history has no 'accuracy' (it has {sorted(h)}).",
@@ -121,11 +125,20 @@ def judge_training(report: dict, n_train: int, exercise: str, dev_loss=None, rep
             "train on X_train, Y_train only, with batch_size=batch_size; the dev set is for "
             "validation_data, never for training.",
         )
-    if "val_accuracy" not in h or not isinstance(h.get("val_loss"), list) or not h["val_loss"]:
+    if f"val_{accuracy}" not in h or not isinstance(h.get("val_loss"), list) or not h["val_loss"]:
         fail(
             exercise,
             "the dev set was not evaluated during training (no 'val_accuracy').",
             "pass validation_data=(X_dev, Y_dev) to fit.",
+        )
+    if dev_loss is not None and not np.isclose(h["val_loss"][-1], dev_loss, rtol=1e-3, atol=1e-5):
+        fail(
+            exercise,
+            f"the validation loss of the last epoch is {h['val_loss'][-1]:.5f}, but the "
+            f"trained model's loss on X_dev, Y_dev is {dev_loss:.5f}: what was validated is "
+            "not the dev set.",
+            "pass validation_data=(X_dev, Y_dev) to fit; not validation_split (a part of "
+            "the training set) and not the training set itself.",
         )
     if replay is not None:
         weights = report.get("weights_found")
@@ -146,15 +159,6 @@ def judge_training(report: dict, n_train: int, exercise: str, dev_loss=None, rep
                 "do not hold part of the training set out (validation_split) and do not "
                 "change the data; the dev set goes to validation_data.",
             )
-    if dev_loss is not None and not np.isclose(h["val_loss"][-1], dev_loss, rtol=1e-3, atol=1e-5):
-        fail(
-            exercise,
-            f"the validation loss of the last epoch is {h['val_loss'][-1]:.5f}, but the "
-            f"trained model's loss on X_dev, Y_dev is {dev_loss:.5f}: what was validated is "
-            "not the dev set.",
-            "pass validation_data=(X_dev, Y_dev) to fit; not validation_split (a part of "
-            "the training set) and not the training set itself.",
-        )
 
 
 def check_compile_and_train(compile_and_train, exercise: str):

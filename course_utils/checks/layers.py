@@ -85,10 +85,8 @@ CONCATENATE_HINT = (
 )
 
 
-def setting_hint(kind: str, key: str, want, row: dict | None = None) -> str:
-    """The hint for a setting ``key`` of a layer of type ``kind`` that should be ``want``
-    (``row``: the reference's row, for hints that depend on the layer's other settings)."""
-    config = (row or {}).get("config", {})
+def setting_hint(kind: str, key: str, want) -> str:
+    """The hint for a setting ``key`` of a layer of type ``kind`` that should be ``want``."""
     if key == "activation":
         if want == "relu":
             return "activation='relu' in a hidden layer (or an Activation('relu') after it)."
@@ -98,11 +96,6 @@ def setting_hint(kind: str, key: str, want, row: dict | None = None) -> str:
                 "over several classes."
             )
         return f"activation={want!r}, as the exercise says."
-    if key == "padding" and kind == "Conv2D" and config.get("kernel_size") == [1, 1]:
-        return (
-            "with a 1x1 filter 'valid' and 'same' differ only where the stride does not "
-            "divide the size: 'same' rounds the output up, 'valid' down."
-        )
     return HINTS.get((kind, key), HINTS.get(key, ""))
 
 
@@ -161,22 +154,26 @@ def _weightless_same_shape(layer) -> bool:
 def _in_graph_order(model) -> list:
     """The model's layers from input to output, in an order that does not depend on how
     the code was written: depth first from the output, each layer after the layers it
-    takes; the inputs of an ``Add`` (and other order-free merges) taken in the order of
-    what computes them (a hash of the layer types, weight shapes and output shapes
-    upstream, activations left out), a ``Concatenate``'s in its own order. Names play
-    no part."""
+    takes. The inputs of an ``Add`` (and other order-free merges) are taken deepest
+    first (the main path before the shortcut: depth counts the layers with weights or
+    that change the shape, so an activation inside a Conv2D or after it counts the
+    same), equal depths by a hash of what computes them; a ``Concatenate``'s inputs in
+    its own order. Names play no part."""
     graph = _graph(model)
     if graph is None:
         return list(model.layers)
     roots = [(t._keras_history.operation, t._keras_history.node_index) for t in graph.outputs]
-    # what computes each output, whichever order the merges were written in
-    digest = {}
+    # what computes each output, and how deep it is, whichever order merges were written in
+    digest, depth = {}, {}
     for layer, index in _postorder(roots, lambda item: _inputs_of(*item)):
-        inputs = [digest[(id(op), i)] for op, i in _inputs_of(layer, index)]
+        keys = [(id(op), i) for op, i in _inputs_of(layer, index)]
+        inputs = [digest[k] for k in keys]
         if type(layer).__name__ in COMMUTATIVE:
             inputs.sort()
+        below = max((depth[k] for k in keys), default=0)
         if _weightless_same_shape(layer) and len(inputs) == 1:
             digest[(id(layer), index)] = inputs[0]  # an activation, a dropout: see through
+            depth[(id(layer), index)] = below
             continue
         token = (
             type(layer).__name__,
@@ -185,11 +182,12 @@ def _in_graph_order(model) -> list:
             inputs,
         )
         digest[(id(layer), index)] = hashlib.sha1(repr(token).encode()).hexdigest()
+        depth[(id(layer), index)] = below + 1
 
     def children(item):
         inputs = _inputs_of(*item)
         if type(item[0]).__name__ in COMMUTATIVE:
-            inputs.sort(key=lambda x: digest[(id(x[0]), x[1])])
+            inputs.sort(key=lambda x: (-depth[(id(x[0]), x[1])], digest[(id(x[0]), x[1])]))
         return inputs
 
     layers, seen = [], set()

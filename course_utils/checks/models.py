@@ -15,7 +15,7 @@ Example (a test cell)::
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from itertools import groupby
 
 import numpy as np
 
@@ -232,6 +232,10 @@ def _structure_failure(tag, i1, i2, j1, j2, want_rows, got_rows, exercise, opcod
                 f"Activation({act!r}) where the exercise puts it (Conv2D -> "
                 "BatchNormalization -> ReLU).",
             )
+    moved = _moved(tag, i1, i2, j1, j2, want_rows, got_rows, opcodes)
+    if moved:
+        fail(exercise, moved + f" {counts}.", "layers must come in the exercise's order; "
+             "print model.summary() and compare it with the exercise's description.")  # fmt: skip
     if tag == "delete":
         first = missing[0]
         after = f", after {where(want_rows, i1 - 1, False)}" if i1 else ""
@@ -283,12 +287,91 @@ def _structure_failure(tag, i1, i2, j1, j2, want_rows, got_rows, exercise, opcod
     )
 
 
+def _token(row: dict) -> str:
+    """What the alignment matches on: the kind, and a convolution's or pool's window (so
+    that a missing 1x1 convolution is told from a missing 5x5 one)."""
+    window = row["config"].get("kernel_size") or row["config"].get("pool_size")
+    return f"{row['kind']}{window or ''}"
+
+
+def _aligned(want_rows: list[dict], got_rows: list[dict]) -> list[tuple]:
+    """Opcodes (difflib's form: ``(tag, i1, i2, j1, j2)``) from the reference's rows to
+    the student's, by a longest common subsequence of their tokens (:func:`_token`) that matches as
+    early as it can: where models differ, what comes before the difference lines up, as
+    a student reading two summaries side by side lines them up. A deleted run next to
+    an inserted one is a ``replace``; a replaced run of the same kinds (a window of
+    another size) is ``equal``: its settings are compared after, where the message can
+    name the setting."""
+    want, got = [_token(r) for r in want_rows], [_token(r) for r in got_rows]
+    n, m = len(want), len(got)
+    # suffix[i][j]: the longest common subsequence of want[i:] and got[j:]
+    suffix = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below = suffix[i], suffix[i + 1]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if want[i] == got[j] else max(below[j], row[j + 1])
+    steps, i, j = [], 0, 0
+    while i < n or j < m:
+        if i < n and j < m and want[i] == got[j] and suffix[i][j] == suffix[i + 1][j + 1] + 1:
+            steps.append("equal")
+            i, j = i + 1, j + 1
+        elif j < m and (i == n or suffix[i][j + 1] >= suffix[i + 1][j]):
+            steps.append("insert")  # extra in the student's model
+            j += 1
+        else:
+            steps.append("delete")  # missing from it
+            i += 1
+    opcodes, i, j = [], 0, 0
+    for tag, run in groupby(steps):
+        count = len(list(run))
+        di, dj = (
+            (count, count) if tag == "equal" else (count, 0) if tag == "delete" else (0, count)
+        )
+        if opcodes and {opcodes[-1][0], tag} == {"delete", "insert"}:
+            last = opcodes.pop()
+            opcodes.append(["replace", last[1], i + di, last[3], j + dj])
+        else:
+            opcodes.append([tag, i, i + di, j, j + dj])
+        i, j = i + di, j + dj
+    for op in opcodes:
+        tag, i1, i2, j1, j2 = op
+        if tag == "replace" and [r["kind"] for r in want_rows[i1:i2]] == [
+            r["kind"] for r in got_rows[j1:j2]
+        ]:
+            op[0] = "equal"
+    return [tuple(op) for op in opcodes]
+
+
+def _moved(tag, i1, i2, j1, j2, want_rows, got_rows, opcodes) -> str:
+    """'an Activation in another place: ...' where the layers missing at one place are
+    the layers extra at another, else ''."""
+    if tag not in ("insert", "delete"):
+        return ""
+    rows = got_rows[j1:j2] if tag == "insert" else want_rows[i1:i2]
+    kinds = [r["kind"] for r in rows]
+    for t, a1, a2, b1, b2 in opcodes:
+        if t != ("delete" if tag == "insert" else "insert"):
+            continue
+        other = want_rows[a1:a2] if t == "delete" else got_rows[b1:b2]
+        if [r["kind"] for r in other] != kinds:
+            continue
+        ref_at, your_at = (a1, j1) if tag == "insert" else (i1, b1)
+        what = kinds[0] if len(kinds) == 1 else f"the layers {', '.join(kinds)}"
+        article_what = article(what) if len(kinds) == 1 else what
+        theirs = f"after {where(want_rows, ref_at - 1, False)}" if ref_at else "first"
+        yours = f"after {where(got_rows, your_at - 1, False)}" if your_at else "first"
+        return (
+            f"{article_what} in another place: the exercise has it {theirs}, yours has it {yours}"
+        )
+    return ""
+
+
 def _setting_failure(i: int, key: str, want_rows, got_rows, exercise: str, shapes: str = ""):
     w, g = want_rows[i], got_rows[i]
     want_value, got_value = w["config"].get(key), g["config"].get(key)
     what = "the activation" if w["type"] == "Activation" else key
     text = f"{where(want_rows, i)}: {what} should be {want_value!r}, found {got_value!r}"
-    fail(exercise, text + shapes + ".", setting_hint(w["type"], key, want_value, w))
+    fail(exercise, text + shapes + ".", setting_hint(w["type"], key, want_value))
 
 
 def judge_model(got: dict, want: dict, exercise: str) -> None:
@@ -310,10 +393,7 @@ def judge_model(got: dict, want: dict, exercise: str) -> None:
     got_rows, want_rows = got["layers"], want["layers"]
     _judge_inputs(got, want, exercise)
     _judge_concatenates(got_rows, want_rows, exercise)
-    matcher = SequenceMatcher(
-        None, [r["kind"] for r in want_rows], [r["kind"] for r in got_rows], autojunk=False
-    )
-    opcodes = matcher.get_opcodes()
+    opcodes = _aligned(want_rows, got_rows)
     for tag, i1, i2, j1, j2 in opcodes:
         if tag != "equal":
             _structure_failure(tag, i1, i2, j1, j2, want_rows, got_rows, exercise, opcodes)

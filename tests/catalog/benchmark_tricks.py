@@ -39,7 +39,7 @@ def pca_color_augmentation(images, eigenvalues, eigenvectors, rng, sigma=0.1):
 
 
 def _augmenter(flip='"horizontal"', order=("rotation", "zoom"), rotation="rotation",
-               zoom="zoom"):  # fmt: skip
+               zoom="zoom", value_range="value_range=(0, 1), "):  # fmt: skip
     middle = {
         "rotation": f"""    if rotation:
         steps.append(layers.RandomRotation({rotation}, seed=seed, name="rotation"))
@@ -54,7 +54,7 @@ def build_augmenter(flip=True, rotation=0.05, zoom=0.1, contrast=0.2, seed=0):
     if flip:
         steps.append(layers.RandomFlip({flip}, seed=seed, name="flip"))
 {middle[order[0]]}{middle[order[1]]}    if contrast:
-        steps.append(layers.RandomContrast(contrast, seed=seed, name="contrast"))
+        steps.append(layers.RandomContrast(contrast, {value_range}seed=seed, name="contrast"))
     return keras.Sequential(steps, name="augmenter")
 """
 
@@ -119,7 +119,11 @@ MISTAKES = {
         "a vertical flip": (_augmenter(flip='"vertical"'), "mode should be 'horizontal'"),
         "zoom before rotation": (
             _augmenter(order=("zoom", "rotation")),
-            "expected a RandomRotation layer here, found RandomZoom",
+            "a RandomZoom in another place: the exercise has it after the 1st RandomRotation",
+        ),
+        "RandomContrast's default value range, (0, 255)": (
+            _augmenter(value_range=""),
+            "value_range should be [0, 1], found [0, 255]",
         ),
         "the arguments ignored": (
             _augmenter(rotation="0.05", zoom="0.1").replace("    if zoom:\n", "    if True:\n"),
@@ -201,8 +205,79 @@ SUBMISSIONS = {
         "build_augmenter": "the arguments ignored",
     },
     "catalog4": {
+        "build_augmenter": "RandomContrast's default value range, (0, 255)",
         "ten_crop": "bottom crops one row too high",
         "ensemble_predict": "only the first model",
         "multi_crop_predict": "labels averaged",
+    },
+}
+
+# Correct answers written as students write them: every one must earn full marks
+# (tests/test_variants.py in the kernel and the checker; tests/test_catalog.py graded).
+VARIANTS = {
+    "rgb_pca": {
+        "the covariance by hand, eigh's order reversed": """
+def rgb_pca(images):
+    pixels = np.asarray(images, dtype=np.float64).reshape(-1, 3)
+    centred = pixels - pixels.mean(axis=0)
+    covariance = centred.T @ centred / (len(pixels) - 1)
+    values, vectors = np.linalg.eigh(covariance)
+    return values[::-1], vectors[:, ::-1]
+""",
+    },
+    "pca_color_augmentation": {
+        "einsum, the shift reshaped": """
+def pca_color_augmentation(images, eigenvalues, eigenvectors, rng, sigma=0.1):
+    images = np.asarray(images, dtype="float64")
+    alpha = rng.normal(0.0, sigma, size=(images.shape[0], 3))
+    shift = np.einsum("ij,mj->mi", eigenvectors, alpha * eigenvalues)
+    return images + shift.reshape(len(images), 1, 1, 3)
+""",
+    },
+    "build_augmenter": {
+        "Sequential.add, keyword factors, no names": """
+def build_augmenter(flip=True, rotation=0.05, zoom=0.1, contrast=0.2, seed=0):
+    model = keras.Sequential()
+    if flip:
+        model.add(layers.RandomFlip(mode="horizontal", seed=seed))
+    if rotation:
+        model.add(layers.RandomRotation(factor=rotation, seed=seed))
+    if zoom:
+        model.add(layers.RandomZoom(height_factor=zoom, seed=seed))
+    if contrast:
+        model.add(layers.RandomContrast(factor=contrast, value_range=[0, 1], seed=seed))
+    return model
+""",
+    },
+    "ten_crop": {
+        "one crop at a time, np.flip": """
+def ten_crop(images, crop_size):
+    images = np.asarray(images)
+    c = crop_size
+    n_H, n_W = images.shape[1], images.shape[2]
+    starts = [(0, 0), (0, n_W - c), (n_H - c, 0), (n_H - c, n_W - c),
+              ((n_H - c) // 2, (n_W - c) // 2)]
+    crops = [images[:, i:i + c, j:j + c, :] for i, j in starts]
+    mirrored = np.flip(images, axis=2)
+    crops += [mirrored[:, i:i + c, j:j + c, :] for i, j in starts]
+    return np.stack(crops, axis=1)
+""",
+    },
+    "ensemble_predict": {
+        "a running sum over model(X)": """
+def ensemble_predict(models, X):
+    total = 0
+    for model in models:
+        total = total + np.asarray(model(X, training=False))
+    return total / len(models)
+""",
+    },
+    "multi_crop_predict": {
+        "each of the ten crops predicted in turn": """
+def multi_crop_predict(model, X, crop_size):
+    crops = ten_crop(X, crop_size)
+    per_crop = [model.predict(crops[:, k], verbose=0) for k in range(10)]
+    return np.mean(per_crop, axis=0)
+""",
     },
 }

@@ -132,7 +132,8 @@ MISTAKES = {
     "lenet5": {
         "max instead of average pooling": (
             _lenet(pool="MaxPooling2D"),
-            "expected an AveragePooling2D layer here, found MaxPooling2D",
+            "the 1st AveragePooling2D (after the 1st Conv2D; 'S2' in the exercise): expected an "
+            "AveragePooling2D here, found a MaxPooling2D",
         ),
         "'same' padding in C1": (
             _lenet(c1='padding="same", '),
@@ -140,7 +141,8 @@ MISTAKES = {
         ),
         "no softmax at the output": (
             _lenet(out="linear"),
-            "activation should be 'softmax', found 'linear'",
+            "the 3rd Dense (after the 1st Flatten; 'output' in the exercise) should apply "
+            "activation='softmax'; yours applies none",
         ),
     },
     "alexnet": {
@@ -154,7 +156,8 @@ MISTAKES = {
         ),
         "conv3 split too, conv2 not": (
             _alexnet(g2="1", g3="groups"),
-            "(Conv2D 'conv2'): groups should be 2, found 1.",
+            "the 2nd Conv2D (after the 1st MaxPooling2D; 'conv2' in the exercise): groups "
+            "should be 2, found 1.",
         ),
     },
     "vgg16": {
@@ -165,7 +168,8 @@ MISTAKES = {
         "'valid' padding": (_vgg(padding="valid"), "padding should be 'same', found 'valid'"),
         "1000 classes written in": (
             _vgg(classes="1000"),
-            "(Dense 'predictions'): units should be",
+            "the 3rd Dense (after the 1st Flatten; 'predictions' in the exercise): units should "
+            "be",
         ),
     },
 }
@@ -193,5 +197,82 @@ SUBMISSIONS = {
         "conv_multiplications": "the input size instead of the output's",
         "alexnet": "conv3 split too, conv2 not",
         "vgg16": "1000 classes written in",
+    },
+}
+
+# Correct answers written as students write them: every one must earn full marks
+# (tests/test_variants.py in the kernel and the checker; tests/test_catalog.py graded).
+VARIANTS = {
+    "conv_output_shape": {
+        "math.floor, a dictionary of paddings": """
+import math
+
+
+def conv_output_shape(input_shape, filters, f, s=1, padding="valid"):
+    n_H, n_W, n_C = input_shape
+    p = {"valid": 0, "same": (f - 1) // 2}.get(padding, padding)
+    size = [math.floor((n + 2 * p - f) / s) + 1 for n in (n_H, n_W)]
+    return (int(size[0]), int(size[1]), filters)
+""",
+    },
+    "conv_multiplications": {
+        "numpy's product of the output shape": """
+def conv_multiplications(input_shape, filters, f, s=1, padding="valid"):
+    out = conv_output_shape(input_shape, filters, f, s=s, padding=padding)
+    return int(np.prod(out)) * f * f * int(input_shape[-1])
+""",
+    },
+    "lenet5": {
+        "keras.Sequential, Activation layers, no names": """
+def lenet5(input_shape=(32, 32, 1), classes=10):
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Conv2D(6, 5), layers.Activation("tanh"),
+        layers.AvgPool2D(2),
+        layers.Conv2D(16, 5), layers.Activation("tanh"),
+        layers.AveragePooling2D(pool_size=(2, 2), strides=2),
+        layers.Flatten(),
+        layers.Dense(120, activation="tanh"),
+        layers.Dense(84), layers.Activation("tanh"),
+        layers.Dense(classes), layers.Softmax(),
+    ])
+""",
+    },
+    "alexnet": {
+        "ReLU layers, integer sizes, no names": """
+def alexnet(input_shape=(227, 227, 3), classes=1000, groups=1):
+    X_input = keras.Input(input_shape)
+    X = layers.ReLU()(layers.Conv2D(96, 11, strides=4)(X_input))
+    X = layers.MaxPooling2D(3, 2)(X)
+    X = layers.ReLU()(layers.Conv2D(256, 5, padding="same", groups=groups)(X))
+    X = layers.MaxPooling2D(3, 2)(X)
+    for filters, g in ((384, 1), (384, groups), (256, groups)):
+        X = layers.Conv2D(filters, 3, padding="same", groups=g, activation="relu")(X)
+    X = layers.MaxPooling2D(3, 2)(X)
+    X = layers.Flatten()(X)
+    X = layers.Dense(4096, activation="relu")(X)
+    X = layers.Dense(4096, activation="relu")(X)
+    return keras.Model(X_input, layers.Dense(classes, activation="softmax")(X))
+""",
+    },
+    "vgg16": {
+        "every layer written out, no names": """
+def vgg16(input_shape=(224, 224, 3), classes=1000):
+    conv = lambda n: layers.Conv2D(n, (3, 3), padding="same", activation="relu")  # noqa: E731
+    pool = lambda: layers.MaxPool2D((2, 2))  # noqa: E731
+    model = keras.Sequential([
+        keras.Input(input_shape),
+        conv(64), conv(64), pool(),
+        conv(128), conv(128), pool(),
+        conv(256), conv(256), conv(256), pool(),
+        conv(512), conv(512), conv(512), pool(),
+        conv(512), conv(512), conv(512), pool(),
+        layers.Flatten(),
+        layers.Dense(4096, activation="relu"),
+        layers.Dense(4096, activation="relu"),
+        layers.Dense(classes, activation="softmax"),
+    ])
+    return model
+""",
     },
 }

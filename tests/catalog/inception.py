@@ -135,11 +135,12 @@ MISTAKES = {
         ),
         "no 1x1 reduce before the 5x5": (
             _module(reduce5=False),
-            "no layer named 'check_5x5_reduce'",
+            "the 4th Conv2D ('check_5x5_reduce' in the exercise) is missing",
         ),
         "the branches concatenated in another order": (
             _module(order="[branch_pool, branch_1x1, branch_3x3, branch_5x5]"),
-            "inputs should be ['check_1x1', 'check_3x3', 'check_5x5', 'check_pool_proj']",
+            "joins the branches in the order [1x1 conv (3) after a 3x3 max pool, 1x1 conv (4), "
+            "3x3 conv (4), 5x5 conv (3)]",
         ),
         "concatenated along the height": (
             _module(axis=1),
@@ -149,13 +150,17 @@ MISTAKES = {
     "small_inception_net": {
         "no pool between the (3b) and (4a) modules": (
             _small(pool3=False),
-            "no layer named 'pool3'",
+            "the 2nd MaxPooling2D (after the 2nd inception_module; 'pool3' in the exercise) is "
+            "missing",
         ),
         "flatten instead of global average pooling": (
             _small(head="Flatten"),
-            "expected a GlobalAveragePooling2D layer here, found Flatten",
+            "expected a GlobalAveragePooling2D here, found a Flatten",
         ),
-        "no dropout": (_small(dropout=False), "expected a Dropout layer here, found Dense"),
+        "no dropout": (
+            _small(dropout=False),
+            "the 1st Dropout (after the 1st GlobalAveragePooling2D) is missing",
+        ),
         "the (3b) filters of GoogLeNet": (
             _small(
                 modules=[
@@ -194,4 +199,57 @@ SUBMISSIONS = {
     },
     "catalog5": {"inception_module": "concatenated along the height"},
     "catalog6": {"small_inception_net": "the (3b) filters of GoogLeNet"},
+}
+
+# Correct answers written as students write them: every one must earn full marks
+# (tests/test_variants.py in the kernel and the checker; tests/test_catalog.py graded).
+VARIANTS = {
+    "conv1x1": {
+        "a matrix product over the flattened pixels": """
+def conv1x1(X, W, b):
+    m, n_H, n_W, n_C = X.shape
+    Z = X.reshape(-1, n_C) @ W + b
+    return np.where(Z > 0, Z, 0.0).reshape(m, n_H, n_W, W.shape[1])
+""",
+    },
+    "bottleneck_cost": {
+        "one product per layer, as a list": """
+def bottleneck_cost(input_shape, filters, f, reduce_to):
+    n_H, n_W, n_C = input_shape
+    direct = f * f * n_C * filters * n_H * n_W
+    costs = [n_H * n_W * reduce_to * (1 * 1 * n_C), n_H * n_W * filters * (f * f * reduce_to)]
+    return [direct, sum(costs)]
+""",
+    },
+    "inception_module": {
+        "no names, the pool branch written first, ReLU layers, layers.concatenate": """
+def inception_module(X, filters, name):
+    n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj = filters
+    pool = layers.MaxPooling2D(pool_size=(3, 3), strides=(1, 1), padding="same")(X)
+    pool = layers.ReLU()(layers.Conv2D(pool_proj, (1, 1))(pool))
+    five = layers.Conv2D(n5x5_reduce, 1, activation="relu")(X)
+    five = layers.Conv2D(n5x5, (5, 5), padding="same", activation="relu")(five)
+    three = layers.Conv2D(n3x3_reduce, 1, activation="relu")(X)
+    three = layers.Conv2D(n3x3, (3, 3), padding="same", activation="relu")(three)
+    one = layers.Conv2D(n1x1, 1, padding="same", activation="relu")(X)
+    return layers.concatenate([one, three, five, pool], axis=3)
+""",
+    },
+    "small_inception_net": {
+        "no names, tuples, modules called without name=": """
+def small_inception_net(input_shape=(64, 64, 3), classes=6):
+    X_input = keras.Input(shape=input_shape)
+    X = layers.Conv2D(32, (5, 5), strides=(2, 2), padding="same", activation="relu")(X_input)
+    X = layers.MaxPooling2D((3, 3), strides=(2, 2), padding="same")(X)
+    X = layers.Conv2D(32, (1, 1), activation="relu")(X)
+    X = layers.Conv2D(64, (3, 3), padding="same", activation="relu")(X)
+    X = inception_module(X, [32, 32, 48, 8, 16, 16], "a")
+    X = inception_module(X, [48, 48, 64, 8, 24, 24], "b")
+    X = layers.MaxPooling2D((3, 3), strides=(2, 2), padding="same")(X)
+    X = inception_module(X, [64, 48, 96, 12, 32, 32], "c")
+    X = layers.GlobalAveragePooling2D()(X)
+    X = layers.Dropout(rate=0.4)(X)
+    return keras.Model(X_input, layers.Dense(classes, activation="softmax")(X))
+""",
+    },
 }

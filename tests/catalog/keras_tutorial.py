@@ -116,11 +116,41 @@ MISTAKES = {
             _happy(conv='padding="same", '),
             "padding should be 'valid', found 'same'",
         ),
-        "the sigmoid missing": (_happy(out=""), "activation should be 'sigmoid', found 'linear'"),
+        "the sigmoid missing": (
+            _happy(out=""),
+            "should apply activation='sigmoid'; yours applies none",
+        ),
+        "a Sequential model": (
+            _sequential().replace("happy_model_sequential", "HappyModel"),
+            "the model is a Sequential, but this exercise builds it as a Functional",
+        ),
+        "channels first, (3, 64, 64) written in": (
+            _happy().replace("keras.Input(input_shape)", "keras.Input((3, 64, 64))"),
+            "images here are channels last, (n_H, n_W, n_C)",
+        ),
+        "two extra CONV-BN-RELU blocks (17 layers)": (
+            _happy().replace(
+                '    X = layers.MaxPooling2D((2, 2), name="max_pool")(X)\n',
+                '    X = layers.MaxPooling2D((2, 2), name="max_pool")(X)\n'
+                "    for _ in range(2):\n"
+                '        X = layers.Conv2D(32, (3, 3), padding="same")(X)\n'
+                "        X = layers.BatchNormalization(axis=3)(X)\n"
+                '        X = layers.Activation("relu")(X)\n'
+                "        X = layers.MaxPooling2D((2, 2))(X)\n",
+            ),
+            "an extra Conv2D after the 1st MaxPooling2D",
+        ),
     },
     "happy_model_sequential": {
         "no keras.Input first": (_sequential(first=""), "has no defined input"),
-        "bn0 not named": (_sequential(bn_name=""), "no layer named 'bn0'"),
+        "a Functional model": (
+            _happy().replace("def HappyModel", "def happy_model_sequential"),
+            "the model is a Functional, but this exercise builds it as a Sequential",
+        ),
+        "(64, 64, 3) written in": (
+            _sequential(first="keras.Input((64, 64, 3)),"),
+            "start from keras.Input(input_shape) with the argument you are given",
+        ),
         "two softmax units": (
             _sequential(dense='2, activation="softmax"'),
             "units should be 1, found 2",
@@ -139,6 +169,14 @@ MISTAKES = {
                 "loss=keras.losses.BinaryCrossentropy(from_logits=True)"
             ),
             "from_logits=True",
+        ),
+        "validation_split instead of the dev set": (
+            _train(validation="validation_split=0.2, "),
+            "what was validated is not the dev set",
+        ),
+        "the training set as validation_data": (
+            _train(validation="validation_data=(X_train, Y_train), "),
+            "what was validated is not the dev set",
         ),
         "plain SGD": (
             _train(compile_args='optimizer="sgd", loss="binary_crossentropy"'),
@@ -190,7 +228,7 @@ SUBMISSIONS = {
     },
     "catalog3": {
         "happy_model": "'same' padding in conv0",
-        "happy_model_sequential": "bn0 not named",
+        "happy_model_sequential": "a Functional model",
         "compile_and_train": "loss computed on logits",
         "improved_model": "no batch normalisation",
     },
@@ -200,5 +238,112 @@ SUBMISSIONS = {
         "happy_model_sequential": "two softmax units",
         "compile_and_train": "plain SGD",
         "improved_model": "follows the tips but too small to beat it",
+    },
+    "catalog5": {
+        "happy_model": "a Sequential model",
+        "happy_model_sequential": "(64, 64, 3) written in",
+        "compile_and_train": "validation_split instead of the dev set",
+    },
+    "catalog6": {
+        "happy_model": "channels first, (3, 64, 64) written in",
+        "compile_and_train": "the training set as validation_data",
+    },
+    "catalog7": {"happy_model": "two extra CONV-BN-RELU blocks (17 layers)"},
+}
+
+# Correct answers written as students write them: every one must earn full marks
+# (tests/test_variants.py in the kernel and the checker; tests/test_catalog.py graded).
+VARIANTS = {
+    "layer_output_shapes": {
+        "keras.layers spelled out, shapes as lists": """
+def layer_output_shapes(input_shape):
+    x0 = keras.Input(shape=input_shape)
+    x1 = keras.layers.ZeroPadding2D(padding=3)(x0)
+    x2 = keras.layers.Conv2D(filters=32, kernel_size=7, strides=1, padding="valid")(x1)
+    x3 = keras.layers.MaxPool2D(pool_size=2)(x2)
+    return [tuple(int(d) for d in x.shape[1:]) for x in (x1, x2, x3)]
+""",
+    },
+    "happy_model": {
+        "no names, Activation('sigmoid') after the Dense": """
+def HappyModel(input_shape):
+    inputs = keras.Input(input_shape)
+    x = layers.ZeroPadding2D(padding=(3, 3))(inputs)
+    x = layers.Conv2D(32, 7)(x)
+    x = layers.BatchNormalization(axis=-1)(x)
+    x = layers.ReLU()(x)
+    x = layers.MaxPool2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(1)(x)
+    outputs = layers.Activation("sigmoid")(x)
+    return keras.Model(inputs, outputs)
+""",
+        "from keras.layers import ..., the student's own names": """
+from keras.layers import Activation, BatchNormalization, Conv2D, Dense, Flatten
+from keras.layers import MaxPooling2D, ZeroPadding2D
+
+
+def HappyModel(input_shape):
+    X_input = keras.Input(input_shape)
+    X = ZeroPadding2D(((3, 3), (3, 3)))(X_input)
+    X = Conv2D(32, (7, 7), strides=(1, 1), name="my_conv", activation=None)(X)
+    X = BatchNormalization(axis=3, name="my_bn")(X)
+    X = Activation(keras.activations.relu)(X)
+    X = MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding="valid")(X)
+    X = Flatten(name="flat")(X)
+    X = Dense(units=1, activation=keras.activations.sigmoid, name="out")(X)
+    return keras.Model(inputs=X_input, outputs=X, name="happy")
+""",
+    },
+    "happy_model_sequential": {
+        "layers added one by one, no names": """
+def happy_model_sequential(input_shape):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=input_shape))
+    model.add(layers.ZeroPadding2D(3))
+    model.add(layers.Conv2D(32, (7, 7)))
+    model.add(layers.BatchNormalization(axis=3))
+    model.add(layers.Activation("relu"))
+    model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(1, activation="sigmoid"))
+    return model
+""",
+    },
+    "compile_and_train": {
+        "the loss as a function, metrics as an object, keyword arguments": """
+def compile_and_train(model, X_train, Y_train, X_dev, Y_dev, epochs, batch_size):
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.binary_crossentropy,
+        metrics=[keras.metrics.BinaryAccuracy()],
+    )
+    history = model.fit(
+        x=X_train, y=Y_train, batch_size=batch_size, epochs=epochs,
+        validation_data=(X_dev, Y_dev), verbose=0,
+    )
+    return history
+""",
+        "the loss as an object, a shuffled fit left at its default": """
+def compile_and_train(model, X_train, Y_train, X_dev, Y_dev, epochs, batch_size):
+    model.compile(keras.optimizers.Adam(learning_rate=0.001),
+                  keras.losses.BinaryCrossentropy(), metrics=["accuracy"])
+    return model.fit(X_train, Y_train, batch_size, epochs, verbose=0,
+                     validation_data=[X_dev, Y_dev])
+""",
+    },
+    "improved_model": {
+        "Sequential, ReLU layers, global pooling": """
+def improved_model(input_shape):
+    model = keras.Sequential([keras.Input(input_shape)])
+    for filters in (16, 32, 32):
+        model.add(layers.Conv2D(filters, 3, padding="same"))
+        model.add(layers.BatchNormalization())
+        model.add(layers.ReLU())
+        model.add(layers.MaxPooling2D())
+    model.add(layers.Flatten())
+    model.add(layers.Dense(1, activation="sigmoid"))
+    return model
+""",
     },
 }

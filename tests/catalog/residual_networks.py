@@ -108,15 +108,24 @@ MISTAKES = {
                 end='    X = layers.Activation("relu", name=f"{name}_out")(X)\n'
                 '    X = layers.Add(name=f"{name}_add")([X, X_shortcut])\n'
             ),
-            "expected an Add layer here, found Activation",
+            "an Activation in another place: the exercise has it after the 1st Add",
         ),
         "BatchNormalization on axis 1": (
             _identity(_main_path(axis=1)),
             "axis should be 3, found 1",
         ),
-        "'same' padding on the 1x1 convs": (
-            _identity(_main_path(one_by_one='padding="same", ')),
-            "padding should be 'valid', found 'same'",
+        "the ReLU inside the first Conv2D, before its BN": (
+            _identity(
+                _main_path(conv1='activation="relu", ').replace(
+                    '    X = layers.Activation("relu", name=f"{name}_1_relu")(X)\n', ""
+                )
+            ),
+            "applies activation='relu' itself, so the relu comes right after it; the exercise "
+            "applies it later, after the 1st BatchNormalization",
+        ),
+        "'valid' padding on the middle conv": (
+            _identity(_main_path(middle_padding="")),
+            "padding='same' on its f x f convolution",
         ),
         "F3 used for the middle conv": (
             _identity(_main_path(middle="F3")),
@@ -129,7 +138,8 @@ MISTAKES = {
                 shortcut="    X_shortcut = layers.Conv2D(F3, (1, 1), strides=(s, s), "
                 'name=f"{name}_0_conv")(X)\n'
             ),
-            "no layer named 'check_0_bn'",
+            "the 4th BatchNormalization (after the 4th Conv2D; 'check_0_bn' in the exercise) is "
+            "missing",
         ),
         "the stride on the middle conv": (
             _convolutional(main=_main_path(middle_padding='strides=(s, s), padding="same", ')),
@@ -151,7 +161,8 @@ MISTAKES = {
     "ResNet50": {
         "a stage with one identity block too few": (
             _resnet(blocks="blocks"),
-            "no layer named 'conv2_block3'",
+            "the 2nd identity_block (after the 1st convolutional_block; 'conv2_block3' in the "
+            "exercise) is missing",
         ),
         "the stages written in, not read from `stages`": (
             _resnet(stages="(3, 4, 6, 3)"),
@@ -159,7 +170,11 @@ MISTAKES = {
         ),
         "max pooling at the end": (
             _resnet(pool="MaxPooling2D"),
-            "expected an AveragePooling2D layer here, found MaxPooling2D",
+            "expected an AveragePooling2D here, found a MaxPooling2D",
+        ),
+        "stage 2 with stride 2": (
+            _resnet().replace("s=1 if stage == 2 else 2", "s=2"),
+            "stage 2 keeps stride 1",
         ),
     },
 }
@@ -178,7 +193,7 @@ SUBMISSIONS = {
     },
     "catalog3": {
         "layer_gradient_norms": "the gradient of the biases",
-        "identity_block": "'same' padding on the 1x1 convs",
+        "identity_block": "'valid' padding on the middle conv",
         "ResNet50": "the stages written in, not read from `stages`",
     },
     "catalog4": {
@@ -187,6 +202,131 @@ SUBMISSIONS = {
         "ResNet50": "max pooling at the end",
     },
     "catalog5": {
+        "identity_block": "the ReLU inside the first Conv2D, before its BN",
         "convolutional_block": "an f x f last conv",
+        "ResNet50": "stage 2 with stride 2",
+    },
+}
+
+# Correct answers written as students write them: every one must earn full marks
+# (tests/test_variants.py in the kernel and the checker; tests/test_catalog.py graded).
+VARIANTS = {
+    "layer_gradient_norms": {
+        "the loss object, a list of kernels": """
+def layer_gradient_norms(model, X, Y):
+    loss_fn = keras.losses.CategoricalCrossentropy()
+    layers_with_kernel = [l for l in model.layers if getattr(l, "kernel", None) is not None]
+    with tf.GradientTape() as tape:
+        loss = loss_fn(Y, model(X, training=True))
+    grads = tape.gradient(loss, [l.kernel for l in layers_with_kernel])
+    return {l.name: float(np.sqrt(np.sum(np.square(g.numpy()))))
+            for l, g in zip(layers_with_kernel, grads)}
+""",
+    },
+    "identity_block": {
+        "no names, ReLU layers, Add([shortcut, X])": """
+def identity_block(X, f, filters, name="block"):
+    F1, F2, F3 = filters
+    X_shortcut = X
+    X = layers.Conv2D(F1, 1, padding="valid")(X)
+    X = layers.BatchNormalization(axis=-1)(X)
+    X = layers.ReLU()(X)
+    X = layers.Conv2D(F2, (f, f), padding="same")(X)
+    X = layers.BatchNormalization()(X)
+    X = layers.ReLU()(X)
+    X = layers.Conv2D(F3, 1)(X)
+    X = layers.BatchNormalization()(X)
+    X = layers.Add()([X_shortcut, X])
+    return layers.Activation("relu")(X)
+""",
+        "'same' padding on the 1x1 convolutions (for a 1x1, the same computation)": """
+def identity_block(X, f, filters, name="block"):
+    F1, F2, F3 = filters
+    X_shortcut = X
+    X = layers.Conv2D(F1, (1, 1), padding="same")(X)
+    X = layers.BatchNormalization(axis=3)(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Conv2D(F2, (f, f), padding="same")(X)
+    X = layers.BatchNormalization(axis=3)(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Conv2D(F3, (1, 1), padding="same")(X)
+    X = layers.BatchNormalization(axis=3)(X)
+    X = layers.Add()([X, X_shortcut])
+    return layers.Activation("relu")(X)
+""",
+        "the student's own names, layers.add": """
+def identity_block(X, f, filters, name="block"):
+    F1, F2, F3 = filters
+    shortcut = X
+    for i, (n, k) in enumerate(((F1, 1), (F2, f), (F3, 1)), start=1):
+        X = layers.Conv2D(n, kernel_size=(k, k), strides=(1, 1),
+                          padding="same" if k > 1 else "valid", name=f"{name}_c{i}")(X)
+        X = layers.BatchNormalization(axis=3, name=f"{name}_b{i}")(X)
+        if i < 3:
+            X = layers.Activation(keras.activations.relu)(X)
+    return layers.Activation("relu", name=f"{name}_relu")(layers.add([X, shortcut]))
+""",
+    },
+    "convolutional_block": {
+        "no names, the shortcut after the main path, strides as an int": """
+def convolutional_block(X, f, filters, s=2, name="block"):
+    F1, F2, F3 = filters
+    X_in = X
+    X = layers.Conv2D(F1, 1, strides=s)(X)
+    X = layers.BatchNormalization()(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Conv2D(F2, f, padding="same")(X)
+    X = layers.BatchNormalization()(X)
+    X = layers.Activation("relu")(X)
+    X = layers.Conv2D(F3, 1)(X)
+    X = layers.BatchNormalization()(X)
+    shortcut = layers.Conv2D(F3, 1, strides=s)(X_in)
+    shortcut = layers.BatchNormalization()(shortcut)
+    X = layers.Add()([shortcut, X])
+    return layers.ReLU()(X)
+""",
+    },
+    "ResNet50": {
+        "no names, blocks called without name=, average pool with 'same' padding": """
+def ResNet50(input_shape=(64, 64, 3), classes=6, stages=(3, 4, 6, 3)):
+    X_input = keras.Input(input_shape)
+    X = layers.ZeroPadding2D(3)(X_input)
+    X = layers.Conv2D(64, 7, strides=2)(X)
+    X = layers.BatchNormalization()(X)
+    X = layers.ReLU()(X)
+    X = layers.MaxPool2D(3, strides=2)(X)
+    widths = [[64, 64, 256], [128, 128, 512], [256, 256, 1024], [512, 512, 2048]]
+    for i, (filters, blocks) in enumerate(zip(widths, stages)):
+        X = convolutional_block(X, 3, filters, s=1 if i == 0 else 2)
+        for _ in range(blocks - 1):
+            X = identity_block(X, 3, filters)
+    X = layers.AveragePooling2D((2, 2), padding="same")(X)
+    X = layers.Flatten()(X)
+    X = layers.Dense(classes, activation="softmax")(X)
+    return keras.Model(X_input, X)
+""",
+        "the pool with stride 1, the softmax as a layer": """
+def ResNet50(input_shape=(64, 64, 3), classes=6, stages=(3, 4, 6, 3)):
+    X_input = keras.Input(input_shape)
+    X = layers.ZeroPadding2D((3, 3), name="conv1_pad")(X_input)
+    X = layers.Conv2D(64, (7, 7), strides=(2, 2), name="conv1_conv")(X)
+    X = layers.BatchNormalization(axis=3, name="conv1_bn")(X)
+    X = layers.Activation("relu", name="conv1_relu")(X)
+    X = layers.MaxPooling2D((3, 3), strides=(2, 2), name="pool1_pool")(X)
+    X = convolutional_block(X, f=3, filters=[64, 64, 256], s=1, name="conv2_block1")
+    for b in range(2, stages[0] + 1):
+        X = identity_block(X, 3, [64, 64, 256], name=f"conv2_block{b}")
+    for stage, filters, blocks in ((3, 128, stages[1]), (4, 256, stages[2]),
+                                   (5, 512, stages[3])):
+        wide = [filters, filters, 4 * filters]
+        X = convolutional_block(X, 3, wide, s=2, name=f"conv{stage}_block1")
+        for b in range(2, blocks + 1):
+            X = identity_block(X, 3, wide, name=f"conv{stage}_block{b}")
+    X = layers.AveragePooling2D(pool_size=(2, 2), strides=(1, 1))(X)
+    X = layers.Flatten()(X)
+    X = layers.Dense(classes)(X)
+    X = layers.Softmax()(X)
+    return keras.Model(inputs=X_input, outputs=X, name="ResNet50")
+""",
     },
 }

@@ -1,0 +1,138 @@
+"""Correct answers written in ways the solution does not (``VARIANTS`` in each catalog:
+other import styles, names or none, activations as layers, merges in either order,
+equivalent settings, losses and metrics as functions or objects, Sequential where both
+APIs are right) pass every check: the public check the student runs, and the trusted
+checker's public and hidden cases, asked of this process as the grading kernel is asked.
+
+(The same variants are graded end to end, through nbgrader and the sandbox, by
+tests/test_catalog.py.)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import nbformat
+import pytest
+
+import course_reference
+from course_grader.checker import exercises as exercise_modules
+from course_grader.checker.decide import decide
+from course_grader.checker.plan import make_plan
+from course_utils import oracle
+from course_utils.guard import CheckFailure
+from helpers import REPO
+
+ASSIGNMENTS = [
+    "keras_tutorial",
+    "classic_networks",
+    "residual_networks",
+    "inception",
+    "benchmark_tricks",
+]
+SEEDS = (0, 1)  # two draws of the hidden cases
+
+
+def _code(source: str) -> str:
+    """A cell's code without IPython's magics."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
+
+
+_SOLVED: dict[str, tuple[dict, dict]] = {}
+
+
+def solved(assignment: str) -> tuple[dict, dict]:
+    """(the namespace of the solved notebook: its imports and every solution cell run,
+    the source of each test cell by grade_id). Made once per assignment."""
+    if assignment not in _SOLVED:
+        nb = nbformat.read(REPO / "notebooks" / assignment / f"{assignment}.ipynb", 4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        namespace: dict = {"__name__": "__main__"}
+        exec(_code(code[0].source), namespace)  # noqa: S102 - the notebook's imports
+        tests = {}
+        for cell in code:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution"):
+                exec(_code(cell.source), namespace)  # noqa: S102
+            elif meta.get("grade"):
+                tests[meta["grade_id"]] = _code(cell.source)
+        _SOLVED[assignment] = (namespace, tests)
+    return _SOLVED[assignment]
+
+
+def variants():
+    for assignment in ASSIGNMENTS:
+        catalog = importlib.import_module(f"catalog.{assignment}")
+        for grade_id, found in catalog.VARIANTS.items():
+            for name in found:
+                yield pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}")
+
+
+def with_variant(assignment: str, grade_id: str, name: str) -> tuple[dict, str]:
+    """A namespace where the variant replaces the solution, and its test cell's source."""
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    namespace, tests = solved(assignment)
+    mine = dict(namespace)
+    exec(catalog.VARIANTS[grade_id][name], mine)  # noqa: S102
+    return mine, tests[catalog.TESTS[grade_id][0]]
+
+
+def test_every_graded_exercise_has_variants():
+    for assignment in ASSIGNMENTS:
+        catalog = importlib.import_module(f"catalog.{assignment}")
+        assert set(catalog.VARIANTS) == set(catalog.TESTS), assignment
+
+
+@pytest.mark.parametrize("assignment, grade_id, name", variants())
+def test_a_correct_variant_passes_the_public_check(assignment, grade_id, name):
+    namespace, test_source = with_variant(assignment, grade_id, name)
+    try:
+        exec(test_source, namespace)  # noqa: S102 - the released test cell
+    except CheckFailure as exc:
+        pytest.fail(f"the public check rejects a correct answer: {exc}")
+
+
+@pytest.mark.parametrize("assignment, grade_id, name", variants())
+def test_a_correct_variant_passes_the_checker(assignment, grade_id, name, tmp_path):
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    namespace, _ = with_variant(assignment, grade_id, name)
+    test_id = catalog.TESTS[grade_id][0]
+    exercises = [e for e in exercise_modules.module(assignment).EXERCISES if e.grade_id == test_id]
+    cells = {"answers": {grade_id: catalog.VARIANTS[grade_id][name]}, "added": []}
+    for seed in SEEDS:
+        folder = tmp_path / str(seed)
+        for group in make_plan(exercises, seed, folder, course_reference):
+            oracle.answer(folder / group["folder"], namespace)
+        verdict = decide(exercises, seed, folder, course_reference, cells)[test_id]
+        assert verdict["passed"], f"seed {seed}: {verdict['message']}"
+        assert verdict["cases"] >= 1, "the checker tried no case"
+
+
+def mistakes():
+    for assignment in ASSIGNMENTS:
+        catalog = importlib.import_module(f"catalog.{assignment}")
+        for grade_id, found in catalog.MISTAKES.items():
+            for name in found:
+                yield pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}")
+
+
+@pytest.mark.parametrize("assignment, grade_id, mistake", mistakes())
+def test_a_catalogued_mistake_fails_the_checker_with_its_words(
+    assignment, grade_id, mistake, tmp_path
+):
+    """The same harness on the catalogs' wrong answers (the control: it can fail)."""
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    source, words = catalog.MISTAKES[grade_id][mistake]
+    namespace, _ = solved(assignment)
+    mine = dict(namespace)
+    exec(source, mine)  # noqa: S102
+    test_id = catalog.TESTS[grade_id][0]
+    exercises = [e for e in exercise_modules.module(assignment).EXERCISES if e.grade_id == test_id]
+    cells = {"answers": {grade_id: source}, "added": []}
+    for group in make_plan(exercises, 0, tmp_path, course_reference):
+        oracle.answer(tmp_path / group["folder"], mine)
+    verdict = decide(exercises, 0, tmp_path, course_reference, cells)[test_id]
+    assert not verdict["passed"]
+    assert words in verdict["message"], verdict["message"]
