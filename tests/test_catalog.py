@@ -1,5 +1,6 @@
 """Typical wrong submissions lose exactly the points of their exercise, and the
-feedback under the test cell points at the mistake (catalogs in tests/catalog/)."""
+feedback under the test cell points at the mistake; correct answers written otherwise
+than the solution earn every point (catalogs in tests/catalog/: MISTAKES, VARIANTS)."""
 
 import importlib
 import shutil
@@ -23,14 +24,28 @@ ASSIGNMENTS = [
 ]
 
 
-def make_submission(source_nb, mistakes, catalog):
-    """The solved notebook with the listed solution cells replaced by wrong answers."""
+def make_submission(source_nb, answers):
+    """The solved notebook with the listed solution cells replaced: ``{grade_id: source}``."""
     nb = nbformat.from_dict(source_nb)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in mistakes:
-            cell.source = catalog.MISTAKES[grade_id][mistakes[grade_id]][0].strip()
+        if grade_id in answers:
+            cell.source = answers[grade_id].strip()
     return nb
+
+
+def variant_submissions(catalog) -> dict[str, dict[str, str]]:
+    """``{"variantsK": {grade_id: variant name}}``: the K-th correct variant of every
+    exercise that has K, in one submission each."""
+    most = max(len(found) for found in catalog.VARIANTS.values())
+    return {
+        f"variants{k + 1}": {
+            grade_id: list(found)[k]
+            for grade_id, found in catalog.VARIANTS.items()
+            if k < len(found)
+        }
+        for k in range(most)
+    }
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -51,7 +66,13 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
     paths = {}
     for student, mistakes in catalog.SUBMISSIONS.items():
         paths[student] = tmp_path / f"{student}.ipynb"
-        nbformat.write(make_submission(source_nb, mistakes, catalog), paths[student])
+        answers = {g: catalog.MISTAKES[g][m][0] for g, m in mistakes.items()}
+        nbformat.write(make_submission(source_nb, answers), paths[student])
+    variants = variant_submissions(catalog)
+    for student, chosen in variants.items():
+        paths[student] = tmp_path / f"{student}.ipynb"
+        answers = {g: catalog.VARIANTS[g][name] for g, name in chosen.items()}
+        nbformat.write(make_submission(source_nb, answers), paths[student])
     scores = autograde(course, assignment, paths)
 
     problems, table = (
@@ -84,10 +105,25 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
                     f"{student}: correct {grade_id} scored {got}/{points} "
                     f"({score.feedback[test_id]!r})"
                 )
+    accepted = ["| correct variant | exercise | accepted |", "|---|---|---|"]
+    for student, chosen in variants.items():
+        score = scores[student]
+        for grade_id, name in chosen.items():
+            test_id, points = catalog.TESTS[grade_id]
+            got = score.cells[test_id][0]
+            accepted.append(
+                f"| {name.replace('|', '/')} | {grade_id} | "
+                f"{'yes' if got == points else 'NO'} ({got:g} of {points}) |"
+            )
+            if got != points:
+                problems.append(
+                    f"{student}: the correct variant '{name}' of {grade_id} scored "
+                    f"{got}/{points} ({score.feedback[test_id]!r})"
+                )
     # the public checks the student runs and the trusted checker agree, case by case: a
     # test cell that passed in the kernel is one whose public cases the checker passed
     ledger = read_ledger(course)
-    for student in catalog.SUBMISSIONS:
+    for student in [*catalog.SUBMISSIONS, *variants]:
         verdicts = ledger[f"{assignment}/{student}"]["checker"]
         for test_id, verdict in verdicts.items():
             if verdict["kernel_passed"] != verdict["public_passed"]:
@@ -98,5 +134,8 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
                 )
     report = REPO / "build" / "reports" / f"grader_quality_{assignment}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("\n".join(table) + "\n")
+    report.write_text(
+        "## Mistakes\n\n" + "\n".join(table) + "\n\n## Correct variants\n\n"
+        + "\n".join(accepted) + "\n"
+    )  # fmt: skip
     assert not problems, "\n".join(problems)
