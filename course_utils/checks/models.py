@@ -41,6 +41,13 @@ def build_failure_hint(error: str, hints: dict | None = None) -> str:
     for words, hint in (hints or {}).items():
         if words in error:
             return hint
+    if error.startswith(("NameError", "ImportError", "ModuleNotFoundError", "UnboundLocalError")):
+        return (
+            "your code uses a name it never defined or imported: add the import (or the "
+            "definition) to your notebook, above the exercise."
+        )
+    if error.startswith("TypeError") and "argument" in error:
+        return "a function or layer was called with arguments it does not take: check the call."
     if "Concatenate" in error:
         return CONCATENATE_HINT
     if "zero or negative" in error:

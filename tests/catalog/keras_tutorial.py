@@ -265,6 +265,24 @@ def layer_output_shapes(input_shape):
 """,
     },
     "happy_model": {
+        "the original course's (2017): keras.models.Model, tf.keras layers": """
+from tensorflow.keras.layers import Activation, BatchNormalization, Conv2D, Dense, Flatten
+from tensorflow.keras.layers import Input, MaxPooling2D, ZeroPadding2D
+from tensorflow.keras.models import Model
+
+
+def HappyModel(input_shape):
+    X_input = Input(input_shape)
+    X = ZeroPadding2D((3, 3))(X_input)
+    X = Conv2D(32, (7, 7), strides=(1, 1), name='conv0')(X)
+    X = BatchNormalization(axis=3, name='bn0')(X)
+    X = Activation('relu')(X)
+    X = MaxPooling2D((2, 2), name='max_pool')(X)
+    X = Flatten()(X)
+    X = Dense(1, activation='sigmoid', name='fc')(X)
+    model = Model(inputs=X_input, outputs=X, name='HappyModel')
+    return model
+""",
         "no names, Activation('sigmoid') after the Dense": """
 def HappyModel(input_shape):
     inputs = keras.Input(input_shape)
@@ -296,6 +314,23 @@ def HappyModel(input_shape):
 """,
     },
     "happy_model_sequential": {
+        "the original course's (2021): input_shape on the first layer, tfl aliases": """
+import tensorflow as tf
+import tensorflow.keras.layers as tfl
+
+
+def happy_model_sequential(input_shape):
+    model = tf.keras.Sequential([
+        tfl.ZeroPadding2D(padding=3, input_shape=input_shape),
+        tfl.Conv2D(32, 7, strides=1),
+        tfl.BatchNormalization(axis=3),
+        tfl.ReLU(),
+        tfl.MaxPool2D(),
+        tfl.Flatten(),
+        tfl.Dense(1, activation="sigmoid"),
+    ])
+    return model
+""",
         "layers added one by one, no names": """
 def happy_model_sequential(input_shape):
     model = keras.Sequential()

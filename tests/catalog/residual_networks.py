@@ -224,6 +224,31 @@ def layer_gradient_norms(model, X, Y):
 """,
     },
     "identity_block": {
+        "the original course's (2017): name bases, glorot_uniform(seed=0), tf.keras": """
+from tensorflow.keras.initializers import glorot_uniform
+from tensorflow.keras.layers import Activation, Add, BatchNormalization, Conv2D
+
+
+def identity_block(X, f, filters, name="block"):
+    conv_name_base = name + '_branch'
+    bn_name_base = name + '_bn_branch'
+    F1, F2, F3 = filters
+    X_shortcut = X
+    X = Conv2D(filters=F1, kernel_size=(1, 1), strides=(1, 1), padding='valid',
+               name=conv_name_base + '2a', kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2a')(X)
+    X = Activation('relu')(X)
+    X = Conv2D(filters=F2, kernel_size=(f, f), strides=(1, 1), padding='same',
+               name=conv_name_base + '2b', kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2b')(X)
+    X = Activation('relu')(X)
+    X = Conv2D(filters=F3, kernel_size=(1, 1), strides=(1, 1), padding='valid',
+               name=conv_name_base + '2c', kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2c')(X)
+    X = Add()([X, X_shortcut])
+    X = Activation('relu')(X)
+    return X
+""",
         "no names, ReLU layers, Add([shortcut, X])": """
 def identity_block(X, f, filters, name="block"):
     F1, F2, F3 = filters
@@ -268,6 +293,34 @@ def identity_block(X, f, filters, name="block"):
 """,
     },
     "convolutional_block": {
+        "the original course's (2017): name bases, glorot_uniform(seed=0)": """
+from tensorflow.keras.initializers import glorot_uniform
+from tensorflow.keras.layers import Activation, Add, BatchNormalization, Conv2D
+
+
+def convolutional_block(X, f, filters, s=2, name="block"):
+    conv_name_base = name + '_branch'
+    bn_name_base = name + '_bn_branch'
+    F1, F2, F3 = filters
+    X_shortcut = X
+    X = Conv2D(F1, (1, 1), strides=(s, s), name=conv_name_base + '2a',
+               kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2a')(X)
+    X = Activation('relu')(X)
+    X = Conv2D(F2, (f, f), strides=(1, 1), padding='same', name=conv_name_base + '2b',
+               kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2b')(X)
+    X = Activation('relu')(X)
+    X = Conv2D(F3, (1, 1), strides=(1, 1), padding='valid', name=conv_name_base + '2c',
+               kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3, name=bn_name_base + '2c')(X)
+    X_shortcut = Conv2D(F3, (1, 1), strides=(s, s), padding='valid', name=conv_name_base + '1',
+                        kernel_initializer=glorot_uniform(seed=0))(X_shortcut)
+    X_shortcut = BatchNormalization(axis=3, name=bn_name_base + '1')(X_shortcut)
+    X = Add()([X, X_shortcut])
+    X = Activation('relu')(X)
+    return X
+""",
         "no names, the shortcut after the main path, strides as an int": """
 def convolutional_block(X, f, filters, s=2, name="block"):
     F1, F2, F3 = filters
