@@ -149,9 +149,19 @@ def _checked_grade_ids(path: Path) -> tuple[set | None, str]:
             "grader decides every grade there, so it cannot grade this notebook."
         )
     try:
-        return {e.grade_id for e in exercises.load(source, path.stem)}, ""
+        found = exercises.load(source, path.stem)
+        from .checker.plan import cases_of
+
+        empty = [e.grade_id for e, cases in cases_of(found, 0) if not cases]
     except Exception as exc:  # noqa: BLE001 - the author's module: say what is wrong
         return None, f"{path}: the trusted checks do not load: {type(exc).__name__}: {exc}"
+    if empty:
+        return None, (
+            f"{path}: the trusted checks of {', '.join(empty)} try no cases "
+            f"({_checker_hint(path)}): an exercise with nothing to check would earn its "
+            "points for nothing; give it at least its public case."
+        )
+    return {e.grade_id for e in found}, ""
 
 
 def check_notebook(path: str | Path) -> list[str]:

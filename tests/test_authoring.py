@@ -121,6 +121,21 @@ def test_an_assignment_without_trusted_checks_is_refused(fixture_notebook_path, 
     assert any("no trusted checks for this assignment" in p for p in check_notebook(path))
 
 
+def test_an_exercise_whose_checks_try_no_cases_is_refused(fixture_notebook_path, tmp_path):
+    path = tmp_path / "notebooks" / "fixture" / "fixture.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(fixture_notebook_path.read_bytes())
+    copy_checkers(FIXTURES, tmp_path)
+    checks = tmp_path / "checkers" / "fixture.py"
+    checks.write_text(
+        checks.read_text().replace(
+            "    return [\n        case(", "    return []\n    [\n        case("
+        )
+    )
+    problems = check_notebook(path)
+    assert any("relu_tests try no cases" in p for p in problems), problems
+
+
 def test_unreadable_notebook_is_reported_not_raised(tmp_path):
     path = tmp_path / "truncated.ipynb"
     path.write_text('{"cells": [')

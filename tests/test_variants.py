@@ -136,3 +136,14 @@ def test_a_catalogued_mistake_fails_the_checker_with_its_words(
     verdict = decide(exercises, 0, tmp_path, course_reference, cells)[test_id]
     assert not verdict["passed"]
     assert words in verdict["message"], verdict["message"]
+
+
+def test_an_exercise_with_no_cases_earns_nothing(tmp_path):
+    """A checker module whose exercise tries no case gives no points (course release
+    refuses such a module too: tests/test_authoring.py)."""
+    from course_grader.checker.spec import Exercise
+
+    empty = [Exercise("nothing_tests", "Exercise 9 - nothing", lambda rng: [])]
+    make_plan(empty, 0, tmp_path, course_reference)
+    verdict = decide(empty, 0, tmp_path, course_reference)["nothing_tests"]
+    assert not verdict["passed"] and "has no checks for this exercise" in verdict["message"]

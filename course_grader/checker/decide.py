@@ -248,6 +248,13 @@ def decide(exercises, seed: int, folder: Path, reference, cells=None, release: s
                     "exercise shows."
                 ),
             )
+        if not cases:  # nothing checked earns nothing (course release refuses it too)
+            verdict.update(
+                passed=False,
+                public_passed=False,
+                message=f"{exercise.title}: the grader has no checks for this exercise; ask "
+                "your instructor (it has not been graded).",
+            )
         for i, case in enumerate(cases):
             if not verdict["passed"] and not case.public:
                 break
