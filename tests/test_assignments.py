@@ -84,11 +84,18 @@ def test_harness_fails_when_the_solution_loses_points(tmp_path):
 
 
 def test_harness_fails_when_a_blank_release_scores(tmp_path):
-    # grades are decided by the trusted checks: an exercise whose checks try no case
-    # passes whatever the student writes (the test cell's public check cannot fail it)
-    def no_cases(text):
-        return text.replace('"relu", relu_cases,', '"relu", lambda rng: [],')
+    # a notebook whose answer stands outside the solution markers: the release keeps it,
+    # so the blank release answers every case right (an exercise whose checks try no case
+    # would be the other way, but course release refuses those: test_authoring.py)
+    def answer_outside_the_markers(nb):
+        cell = next(
+            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
+        )
+        cell.source = (
+            "def relu(Z):\n    return np.maximum(Z, 0)\n    ### BEGIN SOLUTION\n"
+            "    return np.maximum(Z, 0)\n    ### END SOLUTION"
+        )
 
-    report = round_trip(_broken_fixture(tmp_path, checks=no_cases), "fixture")
+    report = round_trip(_broken_fixture(tmp_path, edit=answer_outside_the_markers), "fixture")
     with pytest.raises(AssertionError, match="the blank release scored 2.0"):
         check_round_trip(report)

@@ -205,11 +205,11 @@ SUBMISSIONS = {
         "build_augmenter": "the arguments ignored",
     },
     "catalog4": {
-        "build_augmenter": "RandomContrast's default value range, (0, 255)",
         "ten_crop": "bottom crops one row too high",
         "ensemble_predict": "only the first model",
         "multi_crop_predict": "labels averaged",
     },
+    "catalog5": {"build_augmenter": "RandomContrast's default value range, (0, 255)"},
 }
 
 # Correct answers written as students write them: every one must earn full marks

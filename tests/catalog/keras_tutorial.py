@@ -368,7 +368,7 @@ def compile_and_train(model, X_train, Y_train, X_dev, Y_dev, epochs, batch_size)
 """,
     },
     "improved_model": {
-        "Sequential, ReLU layers, global pooling": """
+        "Sequential, ReLU layers": """
 def improved_model(input_shape):
     model = keras.Sequential([keras.Input(input_shape)])
     for filters in (16, 32, 32):

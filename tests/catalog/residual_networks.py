@@ -202,10 +202,10 @@ SUBMISSIONS = {
         "ResNet50": "max pooling at the end",
     },
     "catalog5": {
-        "identity_block": "the ReLU inside the first Conv2D, before its BN",
         "convolutional_block": "an f x f last conv",
         "ResNet50": "stage 2 with stride 2",
     },
+    "catalog6": {"identity_block": "the ReLU inside the first Conv2D, before its BN"},
 }
 
 # Correct answers written as students write them: every one must earn full marks
