@@ -31,6 +31,7 @@ ASSIGNMENTS = [
     "benchmark_tricks",
 ]
 SEEDS = (0, 1)  # two draws of the hidden cases
+pytestmark = pytest.mark.slow  # about 5 minutes: every variant and mistake builds models
 
 
 def _code(source: str) -> str:
