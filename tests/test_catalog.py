@@ -9,19 +9,13 @@ import nbformat
 import pytest
 
 from course_grader.autograde import read_ledger
-from course_grader.course import write_config
+from course_grader.course import find_assignments, write_config
 from course_grader.release import release
 from helpers import REPO, autograde
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = [
-    "keras_tutorial",
-    "classic_networks",
-    "residual_networks",
-    "inception",
-    "benchmark_tricks",
-]
+ASSIGNMENTS = find_assignments(REPO)
 
 
 def make_submission(source_nb, answers):

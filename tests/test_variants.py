@@ -19,17 +19,12 @@ import course_reference
 from course_grader.checker import exercises as exercise_modules
 from course_grader.checker.decide import decide
 from course_grader.checker.plan import make_plan
+from course_grader.course import find_assignments
 from course_utils import oracle
 from course_utils.guard import CheckFailure
 from helpers import REPO
 
-ASSIGNMENTS = [
-    "keras_tutorial",
-    "classic_networks",
-    "residual_networks",
-    "inception",
-    "benchmark_tricks",
-]
+ASSIGNMENTS = find_assignments(REPO)
 SEEDS = (0, 1)  # two draws of the hidden cases
 pytestmark = pytest.mark.slow  # about 5 minutes: every variant and mistake builds models
 
@@ -63,21 +58,36 @@ def solved(assignment: str) -> tuple[dict, dict]:
     return _SOLVED[assignment]
 
 
-def variants():
+def catalogued(kind: str):
+    """pytest params (assignment, grade_id, name) for every entry of the catalogs'
+    ``kind`` (``VARIANTS`` or ``MISTAKES``)."""
     for assignment in ASSIGNMENTS:
         catalog = importlib.import_module(f"catalog.{assignment}")
-        for grade_id, found in catalog.VARIANTS.items():
+        for grade_id, found in getattr(catalog, kind).items():
             for name in found:
                 yield pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}")
 
 
-def with_variant(assignment: str, grade_id: str, name: str) -> tuple[dict, str]:
-    """A namespace where the variant replaces the solution, and its test cell's source."""
-    catalog = importlib.import_module(f"catalog.{assignment}")
-    namespace, tests = solved(assignment)
+def answering(assignment: str, source: str) -> dict:
+    """The solved notebook's namespace with ``source`` (an answer cell) run in a copy."""
+    namespace, _ = solved(assignment)
     mine = dict(namespace)
-    exec(catalog.VARIANTS[grade_id][name], mine)  # noqa: S102
-    return mine, tests[catalog.TESTS[grade_id][0]]
+    exec(source, mine)  # noqa: S102
+    return mine
+
+
+def checker_verdict(assignment: str, grade_id: str, source: str, seed: int, folder) -> dict:
+    """The trusted checker's verdict on the exercise of solution cell ``grade_id``
+    answered by ``source``: its plan, this process as the kernel (``oracle.answer``),
+    then ``decide``, as a grading run does."""
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    namespace = answering(assignment, source)
+    test_id = catalog.TESTS[grade_id][0]
+    exercises = [e for e in exercise_modules.module(assignment).EXERCISES if e.grade_id == test_id]
+    for group in make_plan(exercises, seed, folder, course_reference):
+        oracle.answer(folder / group["folder"], namespace)
+    cells = {"answers": {grade_id: source}, "added": []}
+    return decide(exercises, seed, folder, course_reference, cells)[test_id]
 
 
 def test_every_graded_exercise_has_variants():
@@ -86,55 +96,34 @@ def test_every_graded_exercise_has_variants():
         assert set(catalog.VARIANTS) == set(catalog.TESTS), assignment
 
 
-@pytest.mark.parametrize("assignment, grade_id, name", variants())
+@pytest.mark.parametrize("assignment, grade_id, name", catalogued("VARIANTS"))
 def test_a_correct_variant_passes_the_public_check(assignment, grade_id, name):
-    namespace, test_source = with_variant(assignment, grade_id, name)
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    namespace = answering(assignment, catalog.VARIANTS[grade_id][name])
+    test_source = solved(assignment)[1][catalog.TESTS[grade_id][0]]
     try:
         exec(test_source, namespace)  # noqa: S102 - the released test cell
     except CheckFailure as exc:
         pytest.fail(f"the public check rejects a correct answer: {exc}")
 
 
-@pytest.mark.parametrize("assignment, grade_id, name", variants())
+@pytest.mark.parametrize("assignment, grade_id, name", catalogued("VARIANTS"))
 def test_a_correct_variant_passes_the_checker(assignment, grade_id, name, tmp_path):
-    catalog = importlib.import_module(f"catalog.{assignment}")
-    namespace, _ = with_variant(assignment, grade_id, name)
-    test_id = catalog.TESTS[grade_id][0]
-    exercises = [e for e in exercise_modules.module(assignment).EXERCISES if e.grade_id == test_id]
-    cells = {"answers": {grade_id: catalog.VARIANTS[grade_id][name]}, "added": []}
+    source = importlib.import_module(f"catalog.{assignment}").VARIANTS[grade_id][name]
     for seed in SEEDS:
-        folder = tmp_path / str(seed)
-        for group in make_plan(exercises, seed, folder, course_reference):
-            oracle.answer(folder / group["folder"], namespace)
-        verdict = decide(exercises, seed, folder, course_reference, cells)[test_id]
+        verdict = checker_verdict(assignment, grade_id, source, seed, tmp_path / str(seed))
         assert verdict["passed"], f"seed {seed}: {verdict['message']}"
         assert verdict["cases"] >= 1, "the checker tried no case"
 
 
-def mistakes():
-    for assignment in ASSIGNMENTS:
-        catalog = importlib.import_module(f"catalog.{assignment}")
-        for grade_id, found in catalog.MISTAKES.items():
-            for name in found:
-                yield pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}")
-
-
-@pytest.mark.parametrize("assignment, grade_id, mistake", mistakes())
+@pytest.mark.parametrize("assignment, grade_id, mistake", catalogued("MISTAKES"))
 def test_a_catalogued_mistake_fails_the_checker_with_its_words(
     assignment, grade_id, mistake, tmp_path
 ):
     """The same harness on the catalogs' wrong answers (the control: it can fail)."""
     catalog = importlib.import_module(f"catalog.{assignment}")
     source, words = catalog.MISTAKES[grade_id][mistake]
-    namespace, _ = solved(assignment)
-    mine = dict(namespace)
-    exec(source, mine)  # noqa: S102
-    test_id = catalog.TESTS[grade_id][0]
-    exercises = [e for e in exercise_modules.module(assignment).EXERCISES if e.grade_id == test_id]
-    cells = {"answers": {grade_id: source}, "added": []}
-    for group in make_plan(exercises, 0, tmp_path, course_reference):
-        oracle.answer(tmp_path / group["folder"], mine)
-    verdict = decide(exercises, 0, tmp_path, course_reference, cells)[test_id]
+    verdict = checker_verdict(assignment, grade_id, source, 0, tmp_path)
     assert not verdict["passed"]
     assert words in verdict["message"], verdict["message"]
 

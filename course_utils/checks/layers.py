@@ -382,8 +382,9 @@ def computation_signature(config: dict) -> str:
     change its :func:`layer_table` or :func:`seeded_output` (initialisers, regularisers,
     constraints, dtypes, the model's own name): two models with the same signature
     describe the same. Names Keras made up (``flatten_3``, ``input_layer``) are numbered
-    by their order in the model; names given in the code stay (they order the seeded
-    weights)."""
+    by their order in the model; names given in the code stay, so a model named
+    otherwise is not this fast path's: it is described in full, and names play no part
+    there."""
     import json
 
     layers = (config.get("config") or {}).get("layers") or []
