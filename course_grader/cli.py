@@ -40,6 +40,18 @@ def _cmd_release(args) -> int:
     done = release(root, args.assignments or None)
     for name, folder in done.items():
         print(f"released {name} -> {folder.relative_to(root)}")
+    if args.due:
+        from .release import parse_due, set_due_date
+
+        due = parse_due(args.due)
+        for name in done:
+            set_due_date(root, name, due)
+        print(f"due date of {', '.join(done)}: {due:%Y-%m-%d %H:%M:%S} UTC")
+    if args.exchange is not None:
+        from .exchange import exchange_root, publish
+
+        for name, folder in publish(root, exchange_root(args.exchange), list(done)).items():
+            print(f"published {name} -> {folder} (students fetch it in the Assignments tab)")
     return 0
 
 
@@ -81,6 +93,19 @@ def _cmd_collect(args) -> int:
     from .collect import collect
 
     root = _repo_root()
+    if args.exchange is not None:
+        from .exchange import collect_exchange, exchange_root
+
+        if args.path or args.pattern or args.mapping or args.assignment:
+            raise SystemExit(
+                "course collect --exchange takes no PATH, --pattern, --mapping or --assignment"
+            )
+        report = collect_exchange(root, exchange_root(args.exchange))
+        print(report.text())
+        print(f"the list of every file and where it went: {BUILD}/grading/collect.csv")
+        return 0
+    if not args.path:
+        raise SystemExit("course collect: give a folder or zip, or --exchange DIR")
     report = collect(
         root, args.path, assignment=args.assignment, pattern=args.pattern, mapping=args.mapping
     )
@@ -134,6 +159,32 @@ def _cmd_feedback(args) -> int:
         f"wrote {len(pages)} page(s) for {len(students)} student(s) under {BUILD}/feedback/: "
         "<student>/<assignment>/<assignment>.html and <student>/index.html"
     )
+    if args.release:
+        from .exchange import exchange_root, release_feedback
+
+        released = release_feedback(root, exchange_root(args.exchange))
+        print(
+            f"released the feedback of {len(released)} submission(s) to the exchange: "
+            "students fetch it in the Assignments tab"
+        )
+    return 0
+
+
+def _cmd_watch(args) -> int:
+    from .autograde import Interrupted, Options
+    from .exchange import exchange_root
+    from .watch import watch
+
+    root = _repo_root()
+    options = Options(
+        jobs=args.jobs, scheduler=args.scheduler, isolation=args.isolation, progress=False
+    )
+    try:
+        echo = lambda line: print(line, flush=True)  # noqa: E731 - read live in a hub's log
+        watch(root, exchange_root(args.exchange), options, args.interval, args.rounds, echo)
+    except (KeyboardInterrupt, Interrupted):
+        print("course watch: stopped; everything graded so far is saved.", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -163,6 +214,22 @@ def _which(p, assignments: bool = True, students: bool = False) -> None:
         p.add_argument("--student", action="append", help="only this student (repeatable)")
 
 
+def _exchange(p, help_text: str, flag: bool = True) -> None:
+    """--exchange DIR: nbgrader's exchange folder (default: $COURSE_EXCHANGE, else
+    /srv/nbgrader/exchange). ``flag``: given alone, it switches the command to it."""
+    default = "$COURSE_EXCHANGE or /srv/nbgrader/exchange"
+    if flag:
+        p.add_argument(
+            "--exchange",
+            nargs="?",
+            const="",  # exchange_root("") is $COURSE_EXCHANGE, else nbgrader's default
+            metavar="DIR",
+            help=f"{help_text} (DIR: {default})",
+        )
+    else:
+        p.add_argument("--exchange", metavar="DIR", help=f"{help_text} (default: {default})")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
@@ -186,6 +253,13 @@ def _parser() -> argparse.ArgumentParser:
         "course_utils, the data, a README and a Makefile; never the solutions or the grader",
     )
     p.add_argument("--force", action="store_true", help="replace an existing bundle DIR")
+    p.add_argument(
+        "--due",
+        metavar="WHEN",
+        help="the due date, e.g. '2026-12-09 17:00' (UTC) or '2026-12-09 17:00 Europe/Paris': "
+        "later submissions are late (nbgrader's rules)",
+    )
+    _exchange(p, "also publish each assignment to the exchange's outbound/ (a JupyterHub)")
     p.set_defaults(func=_cmd_release)
 
     p = sub.add_parser(
@@ -234,7 +308,7 @@ def _parser() -> argparse.ArgumentParser:
         "and Moodle (Name_id_assignsubmission_file_/file). Every file that is not "
         "accepted is listed with its reason in build/grading/collect.csv.",
     )
-    p.add_argument("path", help="a folder or a .zip")
+    p.add_argument("path", nargs="?", help="a folder or a .zip")
     p.add_argument("--assignment", help="the assignment, where file names do not say it")
     p.add_argument(
         "--pattern",
@@ -242,6 +316,11 @@ def _parser() -> argparse.ArgumentParser:
         "(?P<student>...) and optionally (?P<assignment>...)",
     )
     p.add_argument("--mapping", help="a CSV with columns file,student[,assignment]")
+    _exchange(
+        p,
+        "collect the exchange's inbound/ instead (students' Assignments tab): the latest "
+        "submission before the due date counts",
+    )
     p.set_defaults(func=_cmd_collect)
 
     p = sub.add_parser(
@@ -294,7 +373,37 @@ def _parser() -> argparse.ArgumentParser:
         "check or a traceback; what the student's code printed is escaped and capped.",
     )
     _which(p, students=True)
+    p.add_argument(
+        "--release",
+        action="store_true",
+        help="also put each page where the student's Assignments tab fetches it (the exchange)",
+    )
+    _exchange(p, "the exchange --release writes to", flag=False)
     p.set_defaults(func=_cmd_feedback)
+
+    p = sub.add_parser(
+        "watch",
+        help="graded on submission: collect, grade and release feedback as students submit",
+        description="Every INTERVAL seconds: collect the exchange's new submissions, grade "
+        "them (in the sandbox, with the trusted checker), write their feedback and release "
+        "it to the exchange, so a student fetches their result minutes after submitting. "
+        "Stopping it loses nothing: the next start goes on where it stopped, and nothing "
+        "is graded twice. Run it as a JupyterHub service (make hub does) or by hand.",
+    )
+    _exchange(p, "the exchange to watch", flag=False)
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds (5)")
+    p.add_argument("--rounds", type=int, help="stop after this many rounds (default: never)")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="submissions graded at once"
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask scheduler's workers")
+    p.add_argument(
+        "--isolation",
+        choices=("auto", "require", "off"),
+        default="auto",
+        help="as for course autograde",
+    )
+    p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser(
         "export",

@@ -249,10 +249,7 @@ def collect(
         except re.error as exc:
             raise GradingError(f"--pattern is not a valid regular expression: {exc}") from exc
     table = _read_mapping(Path(mapping)) if mapping else None
-    graded_ids = {}
-    for a in names:
-        source = root / source_directory / a / f"{a}.ipynb"
-        graded_ids[a] = _graded_ids(nbformat.read(source, as_version=4))
+    graded_ids = assignment_cells(root, source_directory)
 
     report = CollectReport()
     chosen: dict[tuple[str, str], tuple[dt.datetime, bytes, Collected]] = {}
@@ -284,26 +281,9 @@ def collect(
             what = f"unknown assignment {found!r}" if found else "no assignment name in it"
             reject(f"{what}; give --assignment (known: {', '.join(names)})")
             continue
-        if isinstance(data, str):  # too large, or not unpacked: the reason
-            reject(data)
-            continue
-        if not data.strip():
-            reject("the file is empty")
-            continue
-        try:
-            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-            nbformat.validate(nb)
-        except NotJSONError:
-            reject("cannot be read as a notebook: it is not JSON (an upload cut short?)")
-            continue
-        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            reject(f"cannot be read as a notebook: {' '.join(str(exc).split())[:200]}")
-            continue
-        except nbformat.ValidationError as exc:
-            reject(f"not a valid notebook: {exc.message[:200]}")
-            continue
-        if not (_graded_ids(nb) & graded_ids[found]):
-            reject(f"none of {found}'s graded cells are in it: is this the {found} notebook?")
+        problem = notebook_problem(data, found, graded_ids[found])
+        if problem:
+            reject(problem)
             continue
         key = (student, found)
         clash = next(
@@ -332,18 +312,70 @@ def collect(
             chosen[key] = (mtime, data, row)
 
     for (student, a), (mtime, data, row) in chosen.items():
-        folder = root / BUILD / "submitted" / student / a
-        target = folder / f"{a}.ipynb"
-        if target.is_file() and target.read_bytes() == data:
-            row.status = "unchanged"
-            continue
-        row.status = "updated" if target.exists() else "new"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data)
-        write_atomic(folder / "timestamp.txt", mtime.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        row.status = store_submission(root, student, a, data, mtime)
 
-    _append_csv(root / BUILD / "grading" / "collect.csv", report, Path(path))
+    append_log(root, report, str(Path(path)))
     return report
+
+
+def assignment_cells(root: Path, source_directory: str = "notebooks") -> dict[str, set[str]]:
+    """``{assignment: the grade_ids of its graded and answer cells}``, from the sources."""
+    return {
+        a: _graded_ids(nbformat.read(root / source_directory / a / f"{a}.ipynb", as_version=4))
+        for a in find_assignments(root, source_directory)
+    }
+
+
+def notebook_problem(data: bytes | str, assignment: str, graded_ids: set[str]) -> str:
+    """Why ``data`` (a file's bytes; a str is already the reason) cannot be graded as
+    ``assignment``'s notebook, or "" when it can."""
+    if isinstance(data, str):  # too large, or not unpacked: the reason
+        return data
+    if not data.strip():
+        return "the file is empty"
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except NotJSONError:
+        return "cannot be read as a notebook: it is not JSON (an upload cut short?)"
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        return f"cannot be read as a notebook: {' '.join(str(exc).split())[:200]}"
+    except nbformat.ValidationError as exc:
+        return f"not a valid notebook: {exc.message[:200]}"
+    if not (_graded_ids(nb) & graded_ids):
+        return f"none of {assignment}'s graded cells are in it: is this the {assignment} notebook?"
+    return ""
+
+
+def store_submission(
+    root: Path,
+    student: str,
+    assignment: str,
+    data: bytes,
+    when: dt.datetime,
+    extra: dict[str, str] | None = None,
+    same_time: bool = False,
+) -> str:
+    """Write one accepted notebook to ``build/submitted/<student>/<assignment>/`` with its
+    ``timestamp.txt`` (and the files ``extra``: ``{name: text}``), each file atomically.
+    Returns "new", "updated" or "unchanged": the same bytes as before (and, with
+    ``same_time``, the same time: an identical resubmission is then a new one)."""
+    folder = root / BUILD / "submitted" / student / assignment
+    target = folder / f"{assignment}.ipynb"
+    stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    stamp_file = folder / "timestamp.txt"
+    time_kept = not same_time or (stamp_file.is_file() and stamp_file.read_text().strip() == stamp)
+    if target.is_file() and target.read_bytes() == data and time_kept:
+        for name, text in (extra or {}).items():
+            write_atomic(folder / name, text)
+        return "unchanged"
+    status = "updated" if target.exists() else "new"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    write_atomic(stamp_file, stamp)
+    for name, text in (extra or {}).items():
+        write_atomic(folder / name, text)
+    return status
 
 
 COLUMNS = ["collected_at", "source", "file", "student", "assignment", "status", "reason"]
@@ -359,9 +391,10 @@ def read_collect_log(path: Path) -> list[dict]:
         return [{c: row.get(c) or "" for c in COLUMNS} for row in csv.DictReader(fh)]
 
 
-def _append_csv(path: Path, report: CollectReport, source: Path) -> None:
-    """Add this collect's rows, with its time and source, to the log of every collect:
-    nothing a collect recorded is lost by the next one."""
+def append_log(root: Path, report: CollectReport, source: str) -> None:
+    """Add this collect's rows, with its time and source, to the log of every collect
+    (``build/grading/collect.csv``): nothing a collect recorded is lost by the next."""
+    path = root / BUILD / "grading" / "collect.csv"
     rows = read_collect_log(path)
     when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for r in report.rows:
@@ -369,7 +402,7 @@ def _append_csv(path: Path, report: CollectReport, source: Path) -> None:
             dict(
                 zip(
                     COLUMNS,
-                    [when, str(source), r.file, r.student, r.assignment, r.status, r.reason],
+                    [when, source, r.file, r.student, r.assignment, r.status, r.reason],
                     strict=True,
                 )
             )

@@ -96,6 +96,7 @@ class GradedSubmission:
     when: str = ""  # "graded <time>" or "submitted <time>"
     note: str = ""  # e.g. "no autograded notebook found"
     penalty: float = 0.0  # nbgrader's late penalty, already taken off ``score``
+    late: str = ""  # "submitted <time>, after the deadline <time>" when it came late
     put_back: list[str] = field(default_factory=list)  # what the grader restored first
 
 
@@ -118,6 +119,11 @@ def points(x: float | None) -> str:
     if x is None:
         return "-"
     return format(round(float(x), 2), ".10g")
+
+
+def utc_text(when) -> str:
+    """A UTC time as a page shows it: to the minute, or to the second where it has any."""
+    return f"{when:%Y-%m-%d %H:%M}" + (f":{when:%S}" if when.second else "") + " UTC"
 
 
 def _strip_ansi(text: str) -> str:
@@ -304,6 +310,11 @@ def _graded(root, course, sub, entry, hidden, details) -> GradedSubmission:
         max_score=float(sub.max_score or 0.0),
         penalty=penalty,
     )
+    due = sub.assignment.duedate
+    if sub.timestamp and due and sub.timestamp > due:
+        result.late = (
+            f"Submitted {utc_text(sub.timestamp)}, after the deadline ({utc_text(due)}): late"
+        )
     if entry.get("graded_at"):
         result.when = f"graded {entry['graded_at']}"
     elif sub.timestamp:
@@ -380,7 +391,7 @@ pre.msg{background:#fff1f0}
 .card{border:1px solid #d1d9e0;border-left:.4rem solid #8c959f;border-radius:6px;
 padding:.2rem 1rem .6rem;margin:1.2rem 0}
 .card h3{margin:.6rem 0}.card h4{margin:.8rem 0 .3rem;font-size:.95rem}
-.passed{color:#1a7f37}.failed{color:#cf222e}.partial{color:#9a6700}
+.passed{color:#1a7f37}.failed{color:#cf222e}.partial{color:#9a6700}.late{color:#9a6700;font-weight:600}
 .ungraded{color:#59636e}
 .card.passed{border-left-color:#1a7f37}.card.failed{border-left-color:#cf222e}
 .card.partial{border-left-color:#bf8700}
@@ -449,11 +460,15 @@ def _result_card(res: CellResult, answers: list[Answer]) -> str:
     return "\n".join(parts)
 
 
+# the link from a page to the student's index (where the pages are served together)
+BACK_LINK = '<p><a href="../index.html">&larr; all your assignments</a></p>'
+
+
 def render_submission(sub: GradedSubmission) -> str:
     """The HTML page of one submission."""
     title = f"{sub.assignment} - feedback for {sub.student}"
     head = [
-        '<p><a href="../index.html">&larr; all your assignments</a></p>',
+        BACK_LINK,
         f"<h1>{_e(sub.assignment)}</h1>",
         f'<p class="meta">Feedback for {_e(sub.student)}'
         + (f" &middot; {_e(sub.when)}" if sub.when else "")
@@ -461,6 +476,8 @@ def render_submission(sub: GradedSubmission) -> str:
         f'<p class="total" data-score="{_e(sub.score)}" data-max-score="{_e(sub.max_score)}">'
         f"Score: <strong>{points(sub.score)}</strong> / {points(sub.max_score)}</p>",
     ]
+    if sub.late:
+        head.append(f'<p class="late">{_e(sub.late)}.</p>')
     if sub.put_back:
         head.append(
             "<p>What the grader did to this notebook before or while grading it (the "

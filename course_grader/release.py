@@ -4,12 +4,14 @@
   hidden test;
 - :func:`release` - generate with nbgrader into a staging folder, check for leaks, then
   publish atomically into ``build/release/<a>/``;
+- :func:`set_due_date` - the deadline nbgrader marks late submissions by;
 - :func:`prepare_workspace` - copy released notebooks into a student's folder without
   overwriting their work (``make lab``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -120,6 +122,31 @@ def release(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return published
+
+
+def parse_due(text: str) -> dt.datetime:
+    """A due date as an instructor types it - ``2026-12-09 17:00``, ``2026-12-09T17:00:00
+    Europe/Paris`` - in UTC (a time without a zone is UTC)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        when = parse_utc(text)
+    except (ValueError, OverflowError) as exc:
+        raise GradingError(
+            f"cannot read the due date {text!r}: give it as YYYY-MM-DD HH:MM[:SS] [zone]"
+        ) from exc
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def set_due_date(root: str | Path, assignment: str, due: dt.datetime | None) -> None:
+    """Record ``assignment``'s due date (UTC; None: no deadline) in the gradebook, where
+    nbgrader's late-submission rules and ``course collect --exchange`` read it."""
+    from nbgrader.api import Gradebook
+
+    root = Path(root).resolve()
+    naive = due.astimezone(dt.UTC).replace(tzinfo=None) if due and due.tzinfo else due
+    with Gradebook(f"sqlite:///{root / BUILD / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(assignment, duedate=naive)
 
 
 def prepare_workspace(root: str | Path, dest: str | Path) -> dict[str, list[str]]:
