@@ -106,15 +106,18 @@ def watch(root, exchange, options, interval: float = 5.0, rounds: int | None = N
                 f"another 'course watch' is already working on {root} ({lock_path})"
             ) from None
         echo(f"watching {exchange} for new submissions every {interval:g} s (Ctrl-C stops)")
-        n = 0
+        n, last_error = 0, ""
         while rounds is None or n < rounds:
             n += 1
             started = time.monotonic()
             try:
                 for line in one_round(root, exchange, options).lines():
                     echo(line)
+                last_error = ""
             except GradingError as exc:
-                echo(f"this round failed, the next one tries again: {exc}")
+                if str(exc) != last_error:  # said once, not every round
+                    echo(f"this round failed; each next one tries again: {exc}")
+                last_error = str(exc)
             if rounds is not None and n >= rounds:
                 break
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
