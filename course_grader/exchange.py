@@ -58,6 +58,7 @@ from .feedback import BACK_LINK, _page, utc_text
 DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"  # nbgrader's own default (Exchange.root)
 STATE = f"{BUILD}/grading/exchange.json"  # what each inbound submission became
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}  # written by nbgrader submit
+MAX_FILES = 200  # a submission holding more entries than this is not read
 CTIME_SLACK = dt.timedelta(minutes=2)  # a timestamp.txt this much before its files is not believed
 
 
@@ -110,7 +111,7 @@ def _parse_stamp(text: str) -> dt.datetime | None:
 
     try:
         when = parse_utc(text.strip())
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, TypeError):
         return None
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
@@ -229,9 +230,20 @@ def _scan(folder: Path, me: str, names: list[str], graded_ids: dict) -> dict:
     return scan
 
 
+class _TooMany(Exception):
+    """A submission's folder holds more than :data:`MAX_FILES` entries."""
+
+
 def _signature(folder: Path) -> list:
-    """What changes when anything in a submission's folder does (names, sizes, times)."""
-    entries = [folder, *sorted(folder.rglob("*"))]
+    """What changes when anything in a submission's folder does (names, sizes, times,
+    owner). Raises :class:`_TooMany` past :data:`MAX_FILES` entries, before reading them
+    all (a folder of 30,000 files costs one round nothing)."""
+    entries = [folder]
+    for n, path in enumerate(folder.rglob("*")):
+        if n >= MAX_FILES:
+            raise _TooMany(folder)
+        entries.append(path)
+    entries.sort()
     return [
         [p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_uid]
         for p in entries
@@ -269,7 +281,19 @@ def collect_exchange(root: str | Path, exchange: str | Path) -> CollectReport:
             reason = "not a submission of nbgrader submit"
             report.rows.append(Collected(label, status="rejected", reason=reason))
             continue
-        signature = _signature(folder)
+        try:
+            signature = _signature(folder)
+        except _TooMany:
+            report.rows.append(
+                Collected(
+                    label,
+                    folder.name.split("+")[0],
+                    folder.name.split("+")[1],
+                    "rejected",
+                    f"more than {MAX_FILES} files and folders: not read; submit the notebook",
+                )
+            )
+            continue
         old = cache.get(folder.name)
         if old and old["signature"] == signature:
             unchanged.add(folder.name)

@@ -195,6 +195,17 @@ def test_a_submission_cannot_claim_another_student_or_an_earlier_time(hub_course
     (sub,) = read_state(course)
     assert sub.when.startswith(str(dt.datetime.now(dt.UTC).year))
     assert "after the time it gives" in sub.reason
+    # a folder of thousands of files is not read, and says why
+    crowded = folder.with_name(folder.name + "x")  # another submission of hers
+    crowded.mkdir()
+    for i in range(250):
+        (crowded / f"{i}.txt").write_text("")
+    report = collect_exchange(course, exchange)
+    (row,) = [r for r in report.rows if r.file == f"inbound/{crowded.name}"]
+    assert row.status == "rejected" and "more than 200 files" in row.reason
+    for p in crowded.iterdir():
+        p.unlink()
+    crowded.rmdir()
     if os.geteuid() != 0:
         pytest.skip("the owner check needs root (a folder owned by another user)")
     os.chown(folder, 54321, 54321)  # not fay: someone submitting under her name
