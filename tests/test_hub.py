@@ -228,6 +228,17 @@ class Student:
         button.wait_for(timeout=timeout)
         button.click()
 
+    def resubmit(self, clock: FeedbackClock, pages: int) -> list[str]:
+        """Submit again from a fresh tab; once the exchange holds ``pages`` feedback
+        pages, return the texts of both of this student's submissions' pages."""
+        self.page.reload()
+        self.open_assignments()
+        self.click("Submit")
+        _wait(lambda: len(clock.seen) >= pages, 120, f"{self.name}'s new feedback", 1)
+        self.page.reload()
+        self.open_assignments()
+        return self.feedback_pages(expected=2)
+
     def feedback_pages(self, expected: int = 1) -> list[str]:
         """Fetch Feedback, then open every submission's feedback page from the tab (its
         "view feedback" shows the folder, where the page opens in JupyterLab's HTML
@@ -258,16 +269,10 @@ def _wait(predicate, timeout: float, what: str, every: float = 0.5):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def _work(home: Path, user: str, code: str) -> None:
-    """The student's saved work: their answer in their own copy of the notebook."""
+def _work(home: Path, user: str, code: str, old: str = STUB) -> None:
+    """The student's saved work: ``code`` in place of ``old`` in their own notebook."""
     nb = home / "fixture" / "fixture.ipynb"
-    nb.write_text(nb.read_text().replace(STUB, code))
-    shutil.chown(nb, user, user)
-
-
-def _work_replace(home: Path, user: str, old: str, new: str) -> None:
-    nb = home / "fixture" / "fixture.ipynb"
-    nb.write_text(nb.read_text().replace(old, new))
+    nb.write_text(nb.read_text().replace(old, code))
     shutil.chown(nb, user, user)
 
 
@@ -353,14 +358,8 @@ def test_a_class_on_one_hub(hub_class):
         assert other.status in (403, 404) or "login" in other.url, other.status
 
         # 6. ben corrects his answer before the deadline: graded again, the latest counts
-        _work_replace(homes[ben.name], ben.name, MISTAKE, RIGHT)
-        ben.page.reload()
-        ben.open_assignments()
-        ben.click("Submit")
-        _wait(lambda: len(clock.seen) >= 4, 120, "the feedback of ben's resubmission", 1)
-        ben.page.reload()
-        ben.open_assignments()
-        pages = ben.feedback_pages(expected=2)
+        _work(homes[ben.name], ben.name, RIGHT, old=MISTAKE)
+        pages = ben.resubmit(clock, pages=4)
         ben.shot("resubmission")
         assert sorted(t.split("Score: ")[1][:5] for t in pages) == ["0 / 2", "2 / 2"], pages
 
@@ -371,14 +370,8 @@ def test_a_class_on_one_hub(hub_class):
             submitted,
         )
         time.sleep(max(0.0, hub_class["due"] + 7 - time.time()))
-        _work(homes[ann.name], ann.name, "return np.abs(Z)")
-        ann.page.reload()
-        ann.open_assignments()
-        ann.click("Submit")
-        _wait(lambda: len(clock.seen) >= 5, 120, "the feedback of the late resubmission", 1)
-        ann.page.reload()
-        ann.open_assignments()
-        pages = ann.feedback_pages(expected=2)
+        _work(homes[ann.name], ann.name, "return np.abs(Z)", old=RIGHT)
+        pages = ann.resubmit(clock, pages=5)
         ann.shot("late-resubmission")
         assert len(pages) == 2, pages
         late = next(t for t in pages if "not graded" in t)
