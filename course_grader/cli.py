@@ -217,7 +217,9 @@ def _which(p, assignments: bool = True, students: bool = False) -> None:
 def _exchange(p, help_text: str, flag: bool = True) -> None:
     """--exchange DIR: nbgrader's exchange folder (default: $COURSE_EXCHANGE, else
     /srv/nbgrader/exchange). ``flag``: given alone, it switches the command to it."""
-    default = "$COURSE_EXCHANGE or /srv/nbgrader/exchange"
+    from .exchange import DEFAULT_EXCHANGE
+
+    default = f"$COURSE_EXCHANGE or {DEFAULT_EXCHANGE}"
     if flag:
         p.add_argument(
             "--exchange",

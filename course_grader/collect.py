@@ -66,7 +66,11 @@ class Collected:
 
 @dataclass
 class CollectReport:
+    """Every row a collect met (``rows``) and, for an exchange collect, those new to the
+    log or changed since it last saw them (``logged``: what went to collect.csv)."""
+
     rows: list[Collected] = field(default_factory=list)
+    logged: list[Collected] = field(default_factory=list)
 
     @property
     def accepted(self) -> list[Collected]:

@@ -368,6 +368,7 @@ def collect_exchange(root: str | Path, exchange: str | Path) -> CollectReport:
             )
         ]
     )
+    report.logged = fresh.rows
     if fresh.rows:
         append_log(root, fresh, f"exchange {inbound}")
     logged.update({r.file: [r.status, r.reason] for r in fresh.rows})

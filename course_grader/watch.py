@@ -54,10 +54,8 @@ def one_round(root: Path, exchange: Path, options) -> Round:
     done.collected = sorted(
         {f"{r.student}/{r.assignment}" for r in report.rows if r.status in ("new", "updated")}
     )
-    seen = _seen(root)
-    done.rejected = [f"{r.file}: {r.reason}" for r in report.rejected if r.file not in seen]
-    if done.rejected:
-        _remember(root, seen | {r.file for r in report.rejected})
+    # each rejection is said once: when the collect log first records it
+    done.rejected = [f"{r.file}: {r.reason}" for r in report.logged if r.status == "rejected"]
     counted = sorted({(s.student, s.assignment) for s in read_state(root) if s.status == "graded"})
     if counted:
         # the ledger skips what is graded already: only new or changed work is graded,
@@ -78,18 +76,6 @@ def _page_is_stale(root: Path, student: str, assignment: str) -> bool:
     graded = root / BUILD / "autograded" / student / assignment
     newest = max(p.stat().st_mtime for p in (submitted, graded) if p.exists())
     return not page.is_file() or page.stat().st_mtime < newest
-
-
-def _seen(root: Path) -> set[str]:
-    """The rejected files a round has reported already (each is printed once)."""
-    path = root / BUILD / "grading" / "watch-seen.txt"
-    return set(path.read_text().splitlines()) if path.is_file() else set()
-
-
-def _remember(root: Path, seen: set[str]) -> None:
-    from .course import write_atomic
-
-    write_atomic(root / BUILD / "grading" / "watch-seen.txt", "\n".join(sorted(seen)))
 
 
 def watch(root, exchange, options, interval: float = 5.0, rounds: int | None = None, echo=print):

@@ -237,6 +237,8 @@ def test_watch_grades_each_submission_once_and_releases_its_feedback(hub_course)
     assert {e["key"]: e["score"] for e in first.graded} == {"fixture/gus": 2, "fixture/hal": 0}
     second = one_round(course, exchange, options)
     assert second.graded == [] and second.released == []  # nothing graded twice
+    # ida's wrong notebook was said when the collect (stopped round) logged it, not again
+    assert second.rejected == [] and first.rejected == []
 
     (gus_page,) = gus.feedback().values()
     assert 'data-score="2.0"' in gus_page and "Feedback for gus" in gus_page

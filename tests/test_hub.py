@@ -105,17 +105,21 @@ class Hub:
             cmd, cwd=self.course, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if self.serves():
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"the hub did not start: see {self.log_path}")
+
+    def serves(self) -> bool:
+        """Whether the hub answers through its proxy."""
         import urllib.request
 
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/hub/api", timeout=2)
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.3)
-        raise RuntimeError(f"the hub did not start: see {self.log_path}")
+        try:
+            urllib.request.urlopen(f"{self.url}/hub/api", timeout=2)
+            return True
+        except OSError:
+            return False
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -325,7 +329,7 @@ def test_a_class_on_one_hub(hub_class):
         inbound = exchange / COURSE_ID / "inbound"
         _wait(lambda: len(clock.seen) >= 3, 120, "the feedback of the three submissions", 1)
         subprocess.run(["pkill", "-f", str(PROXY)], check=True)
-        _wait(lambda: _proxy_serves(hub), 60, "the hub to start the proxy again")
+        _wait(hub.serves, 60, "the hub to start the proxy again")
 
         # 4. each student fetches their feedback in the tab and reads their own score
         expected = {ann.name: "2 / 2", ben.name: "0 / 2", cat.name: "0 / 2"}
@@ -423,13 +427,3 @@ def _iso(seconds: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(seconds, UTC).isoformat()
-
-
-def _proxy_serves(hub: Hub) -> bool:
-    import urllib.request
-
-    try:
-        urllib.request.urlopen(f"{hub.url}/hub/api", timeout=2)
-        return True
-    except OSError:
-        return False
