@@ -59,7 +59,10 @@ DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"  # nbgrader's own default (Exchange.
 STATE = f"{BUILD}/grading/exchange.json"  # what each inbound submission became
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}  # written by nbgrader submit
 MAX_FILES = 200  # a submission holding more entries than this is not read
-CTIME_SLACK = dt.timedelta(minutes=2)  # a timestamp.txt this much before its files is not believed
+# a timestamp.txt this much before its files' ctime is not believed. nbgrader submit
+# stamps the time, then copies the notebook and sets permissions: seconds at most. The
+# slack is also how late past the deadline a backdated timestamp.txt could still pass.
+CTIME_SLACK = dt.timedelta(seconds=30)
 
 
 def exchange_root(exchange: str | Path | None = None) -> Path:
