@@ -19,6 +19,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course_grader.autograde import Options, autograde_batch, read_ledger
+from course_grader.autograde.batch import checker_processes
+from course_grader.checker.pool import close_shared, shared
 from course_grader.course import GradingError
 from course_grader.release import release
 from helpers import FIXTURES, cell_by_grade_id, fixture_course
@@ -69,9 +71,12 @@ def test_a_batch_is_graded_in_parallel_and_goes_on_past_a_broken_file(course):
     _submit(course, "bob", _released(course))
     _submit(course, "carol", _answer(WRONG))
     _submit(course, "dave", "{not json")
+    close_shared()  # a fresh checker pool for this batch
     report = autograde_batch(course, Options(jobs=2, progress=False))
 
     assert _scores(course) == {"alice": 2.0, "bob": 0.0, "carol": 0.0, "dave": 0.0}
+    # two jobs share one checker process (each costs TensorFlow's import and ~2.5 GB)
+    assert shared()._started == 1
     ledger = read_ledger(course)
     assert {k: e["status"] for k, e in ledger.items()} == {
         "fixture/alice": "graded",
@@ -294,3 +299,10 @@ def test_submissions_of_an_assignment_never_released_are_refused(course):
     shutil.copy(SOLVED, folder / "later.ipynb")
     with pytest.raises(GradingError, match="not released yet.*later"):
         autograde_batch(course, Options(progress=False))
+
+
+@pytest.mark.parametrize(
+    ("jobs", "processes"), [(0, 1), (1, 1), (2, 1), (4, 1), (5, 2), (8, 2), (9, 3)]
+)
+def test_one_checker_process_serves_up_to_four_jobs(jobs, processes):
+    assert checker_processes(jobs) == processes

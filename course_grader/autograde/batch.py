@@ -153,6 +153,18 @@ class Options:
     stream: object = None
 
 
+JOBS_PER_CHECKER = 4
+
+
+def checker_processes(jobs: int) -> int:
+    """How many trusted-checker processes a local batch of ``jobs`` keeps: one for every
+    :data:`JOBS_PER_CHECKER` jobs. The checker's own work is a few percent of a
+    grading (the notebook's execution is the rest), while each process pays TensorFlow's
+    import, the public reference outputs and about 2.5 GB once: with one per job, two
+    jobs spent some 10 core-seconds more per batch on a second, mostly idle checker."""
+    return max(1, -(-max(1, jobs) // JOBS_PER_CHECKER))
+
+
 def autograde_batch(root: str | Path, options: Options | None = None) -> BatchReport:
     """Grade every collected submission of the course at ``root`` that is new or changed,
     as ``options`` say. Raises :class:`Interrupted` (after saving everything finished)
@@ -254,7 +266,7 @@ def autograde_batch(root: str | Path, options: Options | None = None) -> BatchRe
                 isolation,
                 limits,
                 release=source_sha[s.assignment],
-                checker_jobs=1 if scheduler else max(1, jobs),
+                checker_jobs=1 if scheduler else checker_processes(jobs),
             )  # fmt: skip
             for s in todo
         ]
