@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import queue
 import sys
 import threading
 from pathlib import Path
@@ -101,9 +100,10 @@ class Pool:
 
     def __init__(self, size: int = 1, memory_mb: int = MEMORY_MB, env: dict | None = None):
         self.size, self.memory_mb, self.env = max(1, size), memory_mb, dict(env or {})
-        self._free: queue.Queue = queue.Queue()
+        self._free: list = []  # (process, connection) of the idle processes
         self._started = 0
-        self._lock = threading.Lock()
+        # a caller waits here for a process to come back, or for a dead one's place
+        self._changed = threading.Condition()
 
     def _start(self):
         context = multiprocessing.get_context("spawn")
@@ -116,12 +116,34 @@ class Pool:
         child.close()
         return process, parent
 
+    @property
+    def processes(self) -> int:
+        """How many checker processes are running (or starting) now."""
+        return self._started
+
     def _take(self):
-        with self._lock:
-            if self._free.empty() and self._started < self.size:
-                self._started += 1
-                return self._start()
-        return self._free.get()
+        """An idle process, a new one while there are fewer than ``size``, else the
+        first to come back (or to die: its place is then a new one's)."""
+        with self._changed:
+            while not self._free and self._started >= self.size:
+                self._changed.wait()
+            if self._free:
+                return self._free.pop()
+            self._started += 1
+        try:
+            return self._start()
+        except BaseException:
+            self._give_back(None)
+            raise
+
+    def _give_back(self, taken) -> None:
+        """``taken`` is idle again; ``None``: its process is gone."""
+        with self._changed:
+            if taken is None:
+                self._started -= 1
+            else:
+                self._free.append(taken)
+            self._changed.notify()
 
     def call(self, *message, timeout_s: float = TIMEOUT_S):
         """Run ``message`` (a command and its arguments) in a checker process."""
@@ -139,25 +161,27 @@ class Pool:
             ) from None
         finally:
             if healthy and process.is_alive():
-                self._free.put((process, connection))
+                self._give_back((process, connection))
             else:
                 process.kill()
                 process.join(10)
-                with self._lock:
-                    self._started -= 1
+                self._give_back(None)
         if status == "error":
             raise CheckerFailed(payload[0] + "\n" + payload[1])
         return payload[0]
 
     def close(self) -> None:
-        while not self._free.empty():
-            process, connection = self._free.get()
+        """Stop the idle processes (one still answering a call stops when it returns
+        and finds no caller: its pipe closes)."""
+        with self._changed:
+            idle, self._free = self._free, []
+            self._started -= len(idle)
+        for process, connection in idle:
             with contextlib.suppress(OSError):
                 connection.send(None)
             process.join(5)
             if process.is_alive():
                 process.kill()
-        self._started = 0
 
 
 class InProcess:
