@@ -49,13 +49,20 @@ def main():
             nb.cells.append(probe)
             client.execute_cell(probe, len(nb.cells) - 1)
             nb.cells.pop()
-            seconds, mb = probe.outputs[-1]["text"].split()[-2:]
+            # a print may arrive as several stream messages: read them all
+            text = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
+            seconds, mb = text.split()[-2:]
             probe.outputs = []
             return float(seconds), int(mb)
 
         totals = {"cells": 0.0, "questions": 0.0}
         with client.setup_kernel():
-            hide = "import course_utils.checks.expected_values as e; e._live.append(None)"
+            # as in the sandbox: no live reference, the public checks read the recorded
+            # values (fails loudly if this Keras/course_utils looks the provider up otherwise)
+            hide = (
+                "import course_utils.checks.expected_values as e; e._live[:] = [None]; "
+                "assert e.live_provider() is None"
+            )
             last, _ = run(nbformat.v4.new_code_cell(hide), 0)
             print(f"{'CPU s':>6} {'RSS MB':>7}  cell")
             for index, cell in enumerate(list(nb.cells)):

@@ -160,8 +160,8 @@ def checker_processes(jobs: int) -> int:
     """How many trusted-checker processes a local batch of ``jobs`` keeps: one for every
     :data:`JOBS_PER_CHECKER` jobs. The checker's own work is a few percent of a
     grading (the notebook's execution is the rest), while each process pays TensorFlow's
-    import, the public reference outputs and about 2.5 GB once: with one per job, two
-    jobs spent some 10 core-seconds more per batch on a second, mostly idle checker."""
+    import (9-10 s of CPU), its own public reference outputs and about 2.5 GB: a second
+    checker for two jobs costs more than it saves."""
     return max(1, -(-max(1, jobs) // JOBS_PER_CHECKER))
 
 
