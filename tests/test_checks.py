@@ -113,6 +113,27 @@ def test_recorded_values_work_without_the_reference(tmp_path, monkeypatch):
         check_model(happy(bn_axis=1), KEY, EX)
 
 
+@pytest.mark.parametrize("live", [True, False], ids=["live", "recorded"])
+def test_a_model_the_same_as_the_reference_is_not_described_again(live, monkeypatch):
+    """Fast path: a model whose configuration is the reference's up to what cannot change
+    its result (here: the reference itself, and names Keras makes up) passes on its
+    computation signature alone, live or recorded; one named otherwise is described and
+    judged in full (and passes: names are not graded); a wrong one still fails."""
+    if not live:
+        monkeypatch.setattr(expected_values, "live_provider", lambda: None)
+    described = []
+    real = checks.models.describe
+    monkeypatch.setattr(
+        checks.models, "describe", lambda m, *a, **k: described.append(m.name) or real(m, *a, **k)
+    )
+    check_model(lambda s: ref.HappyModel.unguarded(s), KEY, EX)
+    assert described == []  # neither the answer nor (live) the reference
+    check_model(happy(names=False), KEY, EX)
+    assert len(described) == (2 if live else 1)  # the answer, and the reference, once
+    with pytest.raises(CheckFailure, match="axis should be 3"):
+        check_model(happy(bn_axis=1, names=False), KEY, EX)
+
+
 def test_missing_recorded_values_say_so(tmp_path, monkeypatch):
     monkeypatch.setattr(expected_values, "RECORDED", tmp_path)
     monkeypatch.setattr(expected_values, "live_provider", lambda: None)
@@ -167,6 +188,11 @@ def test_recorded_file_matches_the_live_reference(assignment):
         live = course_reference.compute(key)
         if isinstance(live, dict) and "layers" in live:
             assert close(live["layers"], value["layers"]), key
+            assert live["signature"] == value["signature"], (
+                f"{key}: the reference's computation signature changed with this Keras: "
+                "re-record (python -m course_reference.record), or the public checks lose "
+                "their fast path"
+            )
             assert np.allclose(live["output"], value["output"], rtol=1e-4, atol=1e-5), key
             first, second = np.asarray(value["output"])  # two random inputs
             assert not np.allclose(first, second, rtol=1e-3, atol=0), f"{key} ignores its input"

@@ -96,53 +96,19 @@ def call_label(function: str, args=(), kwargs=None) -> str:
     return call_text(function, list(args), dict(kwargs or {}))
 
 
-class ReferenceModel:
-    """A reference model for one case: its class and computation signature at once,
-    its description (layer table and seeded output) only when an answer needs it - an
-    answer with the same signature never does, and a VGG-16's description costs seconds.
-    Reads like the dict :func:`course_utils.checks.models.describe` returns."""
-
-    def __init__(self, model):
-        import json
-
-        from course_utils.checks.layers import computation_signature
-
-        self._model = model
-        self._described = None
-        self.signature = computation_signature(json.loads(model.to_json()))
-        self.class_name = type(model).__name__
-
-    def _describe(self) -> dict:
-        if self._described is None:
-            from course_utils.checks.models import describe
-
-            self._described = describe(self._model, "the reference", restore=False)
-            self._model = None  # described: the weights can go
-        return self._described
-
-    def __getitem__(self, key):
-        return {"signature": self.signature, "class": self.class_name}.get(key) or (
-            self._describe()[key]
-        )
-
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-
 def _described(build, ref, eager: bool):
     """The reference model of ``build(ref)`` (built with zero weights: they are drawn
     again): described now when ``eager`` (a public case, cached for the release), else a
-    :class:`ReferenceModel` described when needed."""
+    lazy :class:`~course_utils.checks.models.Description`, described only when an answer
+    does not have its computation signature."""
     from course_utils.checks.layers import weights_as_zeros
+    from course_utils.checks.models import Description
 
     with weights_as_zeros():
-        model = ReferenceModel(build(ref))
+        model = Description(build(ref))
     if not eager:
         return model
-    return {**model._describe(), "class": model.class_name, "signature": model.signature}
+    return {**model.full(), "class": model.class_name}
 
 
 def value_case(function: str, args=(), kwargs=None, *, expect, hint="", public=True, **extra):

@@ -378,13 +378,14 @@ _IGNORED_KEYS = {
 
 
 def computation_signature(config: dict) -> str:
-    """A model's configuration (``json.loads(model.to_json())``) without what cannot
-    change its :func:`layer_table` or :func:`seeded_output` (initialisers, regularisers,
-    constraints, dtypes, the model's own name): two models with the same signature
-    describe the same. Names Keras made up (``flatten_3``, ``input_layer``) are numbered
-    by their order in the model; names given in the code stay, so a model named
+    """The SHA-256 of a model's configuration (``json.loads(model.to_json())``) without
+    what cannot change its :func:`layer_table` or :func:`seeded_output` (initialisers,
+    regularisers, constraints, dtypes, the model's own name): two models with the same
+    signature describe the same. Names Keras made up (``flatten_3``, ``input_layer``) are
+    numbered by their order in the model; names given in the code stay, so a model named
     otherwise is not this fast path's: it is described in full, and names play no part
-    there."""
+    there. A digest, not the configuration: a recorded file that carries it tells a
+    reader nothing of the reference's wiring."""
     import json
 
     layers = (config.get("config") or {}).get("layers") or []
@@ -418,7 +419,8 @@ def computation_signature(config: dict) -> str:
     stripped = dict(config)
     if isinstance(stripped.get("config"), dict):
         stripped["config"] = strip(stripped["config"], top=True)
-    return json.dumps(rename(strip(stripped)), sort_keys=True)
+    text = json.dumps(rename(strip(stripped)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class weights_as_zeros:  # noqa: N801 - used as a context manager, like contextlib's
