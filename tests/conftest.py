@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import grade_catalog
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -11,6 +13,21 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def fixture_notebook_path() -> Path:
     """The one-exercise fixture assignment's source notebook (solved)."""
     return FIXTURES / "notebooks" / "fixture" / "fixture.ipynb"
+
+
+@pytest.fixture(scope="session")
+def graded_catalog(tmp_path_factory):
+    """``graded_catalog(assignment)``: the assignment's round trip and catalog graded in
+    one batch (:func:`helpers.grade_catalog`), once per test run: the round-trip test
+    and the catalog test read the same grading."""
+    made = {}
+
+    def get(assignment: str):
+        if assignment not in made:
+            made[assignment] = grade_catalog(assignment, tmp_path_factory.mktemp(assignment))
+        return made[assignment]
+
+    return get
 
 
 BROWSER_CRASH = ("Target crashed", "Page crashed")  # what Playwright says when it happens

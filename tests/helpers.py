@@ -4,6 +4,7 @@ untouched release for zero)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
@@ -190,3 +191,77 @@ def round_trip(
         solved = course / "source" / assignment / f"{assignment}.ipynb"
         scores = autograde(course, assignment, {"solved": solved, "blank": released})
         return RoundTrip(assignment, leaks, scores["solved"], scores["blank"])
+
+
+def make_submission(source_nb, answers):
+    """The solved notebook with the listed solution cells replaced: ``{grade_id: source}``."""
+    nb = nbformat.from_dict(source_nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id].strip()
+    return nb
+
+
+def variant_submissions(catalog) -> dict[str, dict[str, str]]:
+    """``{"variantsK": {grade_id: variant name}}``: the K-th correct variant of every
+    exercise that has K, in one submission each."""
+    most = max(len(found) for found in catalog.VARIANTS.values())
+    return {
+        f"variants{k + 1}": {
+            grade_id: list(found)[k]
+            for grade_id, found in catalog.VARIANTS.items()
+            if k < len(found)
+        }
+        for k in range(most)
+    }
+
+
+@dataclass
+class GradedCatalog:
+    """One assignment released and graded in ONE batch: the solved source notebook
+    (``solved``), the untouched release (``blank``), each of its catalog's
+    ``SUBMISSIONS`` (typical mistakes) and one submission per rank of correct variants
+    (``variants``: ``{student: {grade_id: variant name}}``)."""
+
+    assignment: str
+    course: Path
+    catalog: object
+    leaks: list[str]
+    scores: dict[str, Score]
+    variants: dict[str, dict[str, str]]
+
+    @property
+    def round_trip(self) -> RoundTrip:
+        return RoundTrip(self.assignment, self.leaks, self.scores["solved"], self.scores["blank"])
+
+
+def grade_catalog(assignment: str, tmp: Path) -> GradedCatalog:
+    """Release ``assignment`` into a course under ``tmp`` (a leak is recorded, not
+    raised) and grade, in one batch, everything :class:`GradedCatalog` lists: the round
+    trip's two notebooks and the catalog's (tests/catalog/<assignment>.py)."""
+    catalog = importlib.import_module(f"catalog.{assignment}")
+    course = Path(tmp) / "course"
+    shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
+    copy_checkers(REPO, course)
+    write_config(course, "source")
+    leaks: list[str] = []
+    try:
+        release(course, [assignment], source_directory="source")
+    except LeakError as exc:
+        leaks = exc.leaks
+        run_nbgrader(course, "generate_assignment", assignment, "--force")
+    solved = course / "source" / assignment / f"{assignment}.ipynb"
+    source_nb = nbformat.read(solved, 4)
+    paths = {"solved": solved, "blank": course / BUILD / "release" / assignment / solved.name}
+    for student, mistakes in catalog.SUBMISSIONS.items():
+        answers = {g: catalog.MISTAKES[g][m][0] for g, m in mistakes.items()}
+        paths[student] = Path(tmp) / f"{student}.ipynb"
+        nbformat.write(make_submission(source_nb, answers), paths[student])
+    variants = variant_submissions(catalog)
+    for student, chosen in variants.items():
+        answers = {g: catalog.VARIANTS[g][name] for g, name in chosen.items()}
+        paths[student] = Path(tmp) / f"{student}.ipynb"
+        nbformat.write(make_submission(source_nb, answers), paths[student])
+    scores = autograde(course, assignment, paths)
+    return GradedCatalog(assignment, course, catalog, leaks, scores, variants)

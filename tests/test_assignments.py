@@ -35,8 +35,9 @@ def check_round_trip(report):
 
 
 @pytest.mark.parametrize("assignment", find_assignments(REPO))
-def test_assignment_round_trip(assignment):
-    check_round_trip(round_trip(REPO, assignment))
+def test_assignment_round_trip(assignment, graded_catalog):
+    # graded in the same batch as the assignment's catalog (tests/test_catalog.py)
+    check_round_trip(graded_catalog(assignment).round_trip)
 
 
 def test_fixture_round_trip():

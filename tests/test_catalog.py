@@ -2,72 +2,26 @@
 feedback under the test cell points at the mistake; correct answers written otherwise
 than the solution earn every point (catalogs in tests/catalog/: MISTAKES, VARIANTS)."""
 
-import importlib
-import shutil
-
-import nbformat
 import pytest
 
 from course_grader.autograde import read_ledger
-from course_grader.course import find_assignments, write_config
-from course_grader.release import release
-from helpers import REPO, autograde
+from course_grader.course import find_assignments
+from helpers import REPO
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENTS = find_assignments(REPO)
 
 
-def make_submission(source_nb, answers):
-    """The solved notebook with the listed solution cells replaced: ``{grade_id: source}``."""
-    nb = nbformat.from_dict(source_nb)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id].strip()
-    return nb
-
-
-def variant_submissions(catalog) -> dict[str, dict[str, str]]:
-    """``{"variantsK": {grade_id: variant name}}``: the K-th correct variant of every
-    exercise that has K, in one submission each."""
-    most = max(len(found) for found in catalog.VARIANTS.values())
-    return {
-        f"variants{k + 1}": {
-            grade_id: list(found)[k]
-            for grade_id, found in catalog.VARIANTS.items()
-            if k < len(found)
-        }
-        for k in range(most)
-    }
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
-    catalog = importlib.import_module(f"catalog.{assignment}")
-    course = tmp_path / "course"
-    shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
-    write_config(course, "source")
-    release(course, [assignment], source_directory="source")
-    source_nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
-
+def test_catalog_loses_exactly_the_right_points(assignment, graded_catalog):
+    graded = graded_catalog(assignment)  # graded with the round trip (test_assignments)
+    catalog, scores, variants = graded.catalog, graded.scores, graded.variants
     # every catalogued mistake is used, and every exercise is right somewhere
     used = {(g, m) for sub in catalog.SUBMISSIONS.values() for g, m in sub.items()}
     assert used == {(g, m) for g, ms in catalog.MISTAKES.items() for m in ms}
     for grade_id in catalog.TESTS:
         assert any(grade_id not in sub for sub in catalog.SUBMISSIONS.values()), grade_id
-
-    paths = {}
-    for student, mistakes in catalog.SUBMISSIONS.items():
-        paths[student] = tmp_path / f"{student}.ipynb"
-        answers = {g: catalog.MISTAKES[g][m][0] for g, m in mistakes.items()}
-        nbformat.write(make_submission(source_nb, answers), paths[student])
-    variants = variant_submissions(catalog)
-    for student, chosen in variants.items():
-        paths[student] = tmp_path / f"{student}.ipynb"
-        answers = {g: catalog.VARIANTS[g][name] for g, name in chosen.items()}
-        nbformat.write(make_submission(source_nb, answers), paths[student])
-    scores = autograde(course, assignment, paths)
 
     problems, table = (
         [],
@@ -116,7 +70,7 @@ def test_catalog_loses_exactly_the_right_points(assignment, tmp_path):
                 )
     # the public checks the student runs and the trusted checker agree, case by case: a
     # test cell that passed in the kernel is one whose public cases the checker passed
-    ledger = read_ledger(course)
+    ledger = read_ledger(graded.course)
     for student in [*catalog.SUBMISSIONS, *variants]:
         verdicts = ledger[f"{assignment}/{student}"]["checker"]
         for test_id, verdict in verdicts.items():
