@@ -377,7 +377,7 @@ _IGNORED_KEYS = {
 }  # fmt: skip
 
 
-def computation_signature(config: dict) -> str:
+def computation_signature(config: dict, ignored=_IGNORED_KEYS) -> str:
     """The SHA-256 of a model's configuration (``json.loads(model.to_json())``) without
     what cannot change its :func:`layer_table` or :func:`seeded_output` (initialisers,
     regularisers, constraints, dtypes, the model's own name): two models with the same
@@ -410,7 +410,7 @@ def computation_signature(config: dict) -> str:
             return {
                 k: strip(v)
                 for k, v in node.items()
-                if k not in _IGNORED_KEYS and not (top and k == "name")
+                if k not in ignored and not (top and k == "name")
             }
         if isinstance(node, list):
             return [strip(v) for v in node]
@@ -421,6 +421,14 @@ def computation_signature(config: dict) -> str:
         stripped["config"] = strip(stripped["config"], top=True)
     text = json.dumps(rename(strip(stripped)), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def training_signature(config: dict) -> str:
+    """:func:`computation_signature` keeping everything that changes how a model trains
+    (initialisers, regularisers, constraints, dtypes): only names Keras made up and the
+    model's own name are left out. Two models with the same training signature, trained
+    with the same seed on the same data, train alike."""
+    return computation_signature(config, ignored=frozenset())
 
 
 class weights_as_zeros:  # noqa: N801 - used as a context manager, like contextlib's

@@ -94,6 +94,12 @@ def compile_and_train_cases(rng):
     ]
 
 
+# the dev (accuracy, loss) of each improved model trained here, by training signature:
+# the training is seeded, so a model submitted again (most of a class keeps the model of
+# the lecture's tips) is trained once per checker process, not once per submission
+TRAINED: dict[str, tuple[float, float]] = {}
+
+
 def improved_model_cases(rng):
     """What the released test cell checks (the lecture's tips, no training: too long for
     the student's kernel), then, hidden, the model trained as the lecture model was."""
@@ -109,16 +115,22 @@ def improved_model_cases(rng):
         judge_follows_tips(model, exercise)
 
     def beats_lecture(case, model, lecture, exercise):
+        import json
+
         from course_grader.checker.safe_models import rebuild
         from course_utils.checks.keras_tutorial import (
             judge_beats_lecture_model,
             judge_follows_tips,
             train_and_measure,
         )
+        from course_utils.checks.layers import training_signature
 
         judge_follows_tips(model, exercise)
         config = model.to_json()
-        accuracy, loss = train_and_measure(lambda shape: rebuild(config))
+        key = training_signature(json.loads(config))
+        if key not in TRAINED:
+            TRAINED[key] = train_and_measure(lambda shape: rebuild(config))
+        accuracy, loss = TRAINED[key]
         judge_beats_lecture_model(accuracy, loss, lecture, exercise)
 
     return [
