@@ -11,6 +11,7 @@ SOURCES := $(wildcard notebooks/*/*.ipynb)
 PORT   ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 TF     ?= cpu
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO   := build/demo
@@ -81,8 +82,12 @@ lab: build/release/.stamp
 author: $(STAMP)
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
+# on TEST_WORKERS pytest-xdist workers (0: in this process), each running a file's
+# tests, or an assignment's grading, as one group (conftest.py); memory, not cores, caps
+# them: two workers peak at about 15 GB (README)
 test: $(STAMP)
-	COURSE_BUDGET=quick $(PY) -m pytest --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	COURSE_BUDGET=quick $(PY) -m pytest --nbval-lax --nbval-current-env \
+	  -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # the browser suite alone; screenshots of every step in build/browser/
 browser: $(STAMP)

@@ -159,10 +159,47 @@ pytest_collect_file = Sybil(
 ).pytest()
 
 
+# the groups that take longest (seconds on 2 cores, one worker each): they are handed
+# out first, so that a worker is not left running a long one alone at the end; the rest
+# (units, nbval of a notebook) fill the gaps
+LONGEST = {
+    "tests/test_browser.py": 330,
+    "graded-benchmark_tricks": 220,
+    "graded-residual_networks": 200,
+    "README.md": 200,
+    "tests/test_batch.py": 190,
+    "graded-keras_tutorial": 170,
+    "tests/test_hostile.py": 160,
+    "tests/test_hub.py": 130,
+    "tests/test_variants.py": 120,
+    "graded-inception": 110,
+    "tests/test_exchange.py": 100,
+    "tests/test_grade_demo.py": 100,
+    "graded-classic_networks": 70,
+}
+
+
+def _group(item) -> str:
+    """The tests that must run in one process (``make test`` runs them on pytest-xdist's
+    workers, ``--dist loadgroup``): a file's (an nbval notebook's cells, the README's
+    commands and their copy of the repository, a module's fixtures), except that an
+    assignment's round trip and catalog share one grading (``graded_catalog``)."""
+    if "graded_catalog" in getattr(item, "fixturenames", ()):
+        return f"graded-{item.callspec.params['assignment']}"
+    return Path(str(item.fspath)).relative_to(Path(__file__).parent).as_posix()
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Executing a notebook (nbval) and running the README's commands take minutes: both
-    are ``slow``, so that ``-m 'not slow'`` runs the unit tests alone."""
+    are ``slow``, so that ``-m 'not slow'`` runs the unit tests alone. Each test gets its
+    :func:`_group` (an ``xdist_group``), and the longest groups go first."""
+    groups: dict[str, list] = {}
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb" or path.suffix == ".md":
             item.add_marker(pytest.mark.slow)
+        group = _group(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        groups.setdefault(group, []).append(item)
+    order = sorted(groups, key=lambda g: -LONGEST.get(g, 0))  # stable: the rest as found
+    items[:] = [item for group in order for item in groups[group]]

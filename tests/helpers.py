@@ -20,6 +20,10 @@ from course_grader.release import LeakError, release
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# grading jobs a test runs at once: one per CPU, but one where pytest-xdist runs a test
+# on each CPU already (make test): two batches of two classic_networks kernels, their
+# checkers and two pytest processes would want most of a 24 GB machine
+TEST_JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else (os.cpu_count() or 1)
 
 
 def fixture_course(root: Path, released: bool = False) -> Path:
@@ -90,7 +94,8 @@ def autograde(
     """Autograde notebooks ``{student_id: path}`` for ``assignment``; return their scores.
 
     The assignment must have been released (so it is in the gradebook). The notebooks
-    are graded ``jobs`` at a time (default: one per CPU) by ``course autograde``'s batch.
+    are graded ``jobs`` at a time (default: :data:`TEST_JOBS`) by ``course autograde``'s
+    batch.
     """
     from nbgrader.api import Gradebook
 
@@ -104,7 +109,7 @@ def autograde(
     options = Options(
         assignments=[assignment],
         students=list(submissions),
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs or TEST_JOBS,
         force=True,
         source_directory=source_directory,
         progress=False,
@@ -203,33 +208,17 @@ def make_submission(source_nb, answers):
     return nb
 
 
-def variant_submissions(catalog) -> dict[str, dict[str, str]]:
-    """``{"variantsK": {grade_id: variant name}}``: the K-th correct variant of every
-    exercise that has K, in one submission each."""
-    most = max(len(found) for found in catalog.VARIANTS.values())
-    return {
-        f"variants{k + 1}": {
-            grade_id: list(found)[k]
-            for grade_id, found in catalog.VARIANTS.items()
-            if k < len(found)
-        }
-        for k in range(most)
-    }
-
-
 @dataclass
 class GradedCatalog:
     """One assignment released and graded in ONE batch: the solved source notebook
-    (``solved``), the untouched release (``blank``), each of its catalog's
-    ``SUBMISSIONS`` (typical mistakes) and one submission per rank of correct variants
-    (``variants``: ``{student: {grade_id: variant name}}``)."""
+    (``solved``), the untouched release (``blank``) and each of its catalog's
+    ``SUBMISSIONS`` (typical mistakes)."""
 
     assignment: str
     course: Path
     catalog: object
     leaks: list[str]
     scores: dict[str, Score]
-    variants: dict[str, dict[str, str]]
 
     @property
     def round_trip(self) -> RoundTrip:
@@ -258,10 +247,5 @@ def grade_catalog(assignment: str, tmp: Path) -> GradedCatalog:
         answers = {g: catalog.MISTAKES[g][m][0] for g, m in mistakes.items()}
         paths[student] = Path(tmp) / f"{student}.ipynb"
         nbformat.write(make_submission(source_nb, answers), paths[student])
-    variants = variant_submissions(catalog)
-    for student, chosen in variants.items():
-        answers = {g: catalog.VARIANTS[g][name] for g, name in chosen.items()}
-        paths[student] = Path(tmp) / f"{student}.ipynb"
-        nbformat.write(make_submission(source_nb, answers), paths[student])
     scores = autograde(course, assignment, paths)
-    return GradedCatalog(assignment, course, catalog, leaks, scores, variants)
+    return GradedCatalog(assignment, course, catalog, leaks, scores)

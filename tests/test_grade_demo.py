@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, TEST_JOBS
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ def test_make_grade_grades_the_examples_and_reports():
     finally:
         sys.path.pop(0)
     proc = subprocess.run(
-        ["make", "--no-print-directory", "grade", "JOBS=2"],
+        ["make", "--no-print-directory", "grade", f"JOBS={TEST_JOBS}"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -23,7 +23,7 @@ from course_grader.markers import significant
 from course_grader.release import release
 from course_grader.sandbox import INSTALL_HINT, probe
 from course_grader.terminal import safe
-from helpers import FIXTURES, REPO, copy_checkers, own_lines
+from helpers import FIXTURES, REPO, TEST_JOBS, copy_checkers, own_lines
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / name).write_bytes(data)
     with listener:
-        report = autograde_batch(root, Options(jobs=2, progress=False))
+        report = autograde_batch(root, Options(jobs=TEST_JOBS, progress=False))
     write_feedback(root)
     return root, report
 
