@@ -87,7 +87,7 @@ author: $(STAMP)
 # them: two workers peak at about 15 GB (README)
 test: $(STAMP)
 	COURSE_BUDGET=quick $(PY) -m pytest --nbval-lax --nbval-current-env \
-	  -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	  -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # the browser suite alone; screenshots of every step in build/browser/
 browser: $(STAMP)
