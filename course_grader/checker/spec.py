@@ -96,19 +96,16 @@ def call_label(function: str, args=(), kwargs=None) -> str:
     return call_text(function, list(args), dict(kwargs or {}))
 
 
-def _described(build, ref, eager: bool):
+def _described(build, ref):
     """The reference model of ``build(ref)`` (built with zero weights: they are drawn
-    again): described now when ``eager`` (a public case, cached for the release), else a
-    lazy :class:`~course_utils.checks.models.Description`, described only when an answer
-    does not have its computation signature."""
+    again) as a lazy :class:`~course_utils.checks.models.Description`: described only
+    when an answer does not have its computation signature (a public case's is cached
+    for the release, so it is described at most once per checker process)."""
     from course_utils.checks.layers import weights_as_zeros
     from course_utils.checks.models import Description
 
     with weights_as_zeros():
-        model = Description(build(ref))
-    if not eager:
-        return model
-    return {**model.full(), "class": model.class_name}
+        return Description(build(ref))
 
 
 def value_case(function: str, args=(), kwargs=None, *, expect, hint="", public=True, **extra):
@@ -154,7 +151,7 @@ def model_case(
     kwargs = dict(kwargs or {})
 
     def expect(ref):
-        return _described(build, ref, eager=public)
+        return _described(build, ref)
 
     def judge_it(case, model, expected, exercise):
         same = isinstance(model, SameComputation)
@@ -196,7 +193,7 @@ def block_case(
     kwargs = dict(kwargs or {})
 
     def expect(ref):
-        return _described(build, ref, eager=public)
+        return _described(build, ref)
 
     def judge(case, model, expected, exercise):
         if isinstance(model, SameComputation):
