@@ -179,23 +179,31 @@ def round_trip(
     ``solved`` and the untouched release as student ``blank``. ``extra_config`` is
     appended to the temporary course's ``nbgrader_config.py`` (``c`` is the config).
     """
-    root = Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix=f"roundtrip-{assignment}-") as tmp:
         course = Path(tmp)
-        shutil.copytree(root / source_directory / assignment, course / "source" / assignment)
-        copy_checkers(root, course)
-        write_config(course, "source", extra_config)
-        leaks: list[str] = []
-        try:
-            release(course, [assignment], source_directory="source")
-        except LeakError as exc:
-            leaks = exc.leaks
-            # grade what nbgrader made anyway, to report the scores too
-            run_nbgrader(course, "generate_assignment", assignment, "--force")
+        leaks = released_course(root, source_directory, assignment, course, extra_config)
         released = course / BUILD / "release" / assignment / f"{assignment}.ipynb"
         solved = course / "source" / assignment / f"{assignment}.ipynb"
         scores = autograde(course, assignment, {"solved": solved, "blank": released})
         return RoundTrip(assignment, leaks, scores["solved"], scores["blank"])
+
+
+def released_course(
+    root: str | Path, source_directory: str, assignment: str, course: Path, extra_config=""
+) -> list[str]:
+    """``course``: a new course of ``assignment`` copied from ``root/source_directory``
+    (and its trusted checks), released; returns the release's leaks (a leaking release
+    is generated anyway, so that it can be graded too)."""
+    root = Path(root).resolve()
+    shutil.copytree(root / source_directory / assignment, course / "source" / assignment)
+    copy_checkers(root, course)
+    write_config(course, "source", extra_config)
+    try:
+        release(course, [assignment], source_directory="source")
+    except LeakError as exc:
+        run_nbgrader(course, "generate_assignment", assignment, "--force")
+        return exc.leaks
+    return []
 
 
 def make_submission(source_nb, answers):
@@ -231,15 +239,7 @@ def grade_catalog(assignment: str, tmp: Path) -> GradedCatalog:
     trip's two notebooks and the catalog's (tests/catalog/<assignment>.py)."""
     catalog = importlib.import_module(f"catalog.{assignment}")
     course = Path(tmp) / "course"
-    shutil.copytree(REPO / "notebooks" / assignment, course / "source" / assignment)
-    copy_checkers(REPO, course)
-    write_config(course, "source")
-    leaks: list[str] = []
-    try:
-        release(course, [assignment], source_directory="source")
-    except LeakError as exc:
-        leaks = exc.leaks
-        run_nbgrader(course, "generate_assignment", assignment, "--force")
+    leaks = released_course(REPO, "notebooks", assignment, course)
     solved = course / "source" / assignment / f"{assignment}.ipynb"
     source_nb = nbformat.read(solved, 4)
     paths = {"solved": solved, "blank": course / BUILD / "release" / assignment / solved.name}

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -214,8 +215,9 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
     _submit(course, "a_fast", SOLVED)
     _submit(course, "b_fast", _answer(WRONG))
     _submit(course, "c_slow", _answer("import time\ntime.sleep(600)\n" + SOLVED_RELU))
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    # a short folder: the private courses stay in it (under a long one, as pytest-xdist's
+    # tmp_path, they go to /tmp, where the kernel's sockets fit: test_private_course...)
+    tmp = Path(tempfile.mkdtemp(prefix="interrupted-", dir="/tmp"))
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "course_grader.cli", "autograde", "--jobs", "2"],
@@ -251,6 +253,7 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_running(
     assert set(read_ledger(course)) == {"fixture/a_fast", "fixture/b_fast"}
     assert _children_in(str(tmp)) == []  # nbgrader and its kernel were stopped
     assert not list(tmp.iterdir())  # their temporary courses removed
+    tmp.rmdir()
     # the next run picks up where this one stopped
     _submit(course, "c_slow", SOLVED)
     report = autograde_batch(course, Options(progress=False))
@@ -312,3 +315,21 @@ def test_submissions_of_an_assignment_never_released_are_refused(course):
 )
 def test_one_checker_process_serves_up_to_four_jobs(jobs, processes):
     assert checker_processes(jobs) == processes
+
+
+def test_a_private_course_under_a_long_temporary_folder_goes_to_tmp(monkeypatch, tmp_path):
+    """A kernel's Unix socket path has 107 bytes: under a long TMPDIR every grading
+    failed with 'File name too long'."""
+    from course_grader.autograde.worker import SOCKET_PATH_MAX, SOCKET_TAIL, private_course
+
+    short = Path(tempfile.mkdtemp(prefix="short-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    with private_course("classic_networks") as folder:
+        assert Path(folder).parent == short
+    short.rmdir()
+    long = tmp_path / ("x" * 60)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    with private_course("classic_networks") as folder:
+        assert Path(folder).parent == Path("/tmp")
+        assert len(folder) + SOCKET_TAIL <= SOCKET_PATH_MAX

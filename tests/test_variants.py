@@ -59,14 +59,16 @@ def solved(assignment: str) -> tuple[dict, dict]:
     return _SOLVED[assignment]
 
 
-def catalogued(kind: str, first_only: bool = False):
+def catalogued(kind: str, first_only: bool = False) -> list:
     """pytest params (assignment, grade_id, name) for every entry of the catalogs'
     ``kind`` (``VARIANTS`` or ``MISTAKES``); ``first_only``: one per assignment."""
+    params = []
     for assignment in ASSIGNMENTS:
         catalog = importlib.import_module(f"catalog.{assignment}")
         found = [(g, n) for g, names in getattr(catalog, kind).items() for n in names]
         for grade_id, name in found[:1] if first_only else found:
-            yield pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}")
+            params.append(pytest.param(assignment, grade_id, name, id=f"{assignment}-{name}"))
+    return params
 
 
 def answering(assignment: str, source: str) -> dict:

@@ -94,7 +94,7 @@ def _grade_submission(task: dict) -> dict:
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"  # where it ran
     result.update(ok=False, reason="", grades={}, comments={}, penalties={}, files={}, log="")
     result["notes"] = []
-    with tempfile.TemporaryDirectory(prefix=f"grade-{a}-") as tmp:
+    with private_course(a) as tmp:
         course = Path(tmp)
         (course / BUILD).mkdir()
         (course / BUILD / "gradebook.db").write_bytes(task["template"])
@@ -161,6 +161,24 @@ def _grade_submission(task: dict) -> dict:
                 result["ok"] = True
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+SOCKET_PATH_MAX = 107  # bytes of a Unix socket's path on Linux (sun_path, less its NUL)
+# what the private course adds to its folder's path for a kernel's socket: nbgrader's
+# temporary folder and a connection file's name with the port (_sandboxed_kernel)
+SOCKET_TAIL = len("/tmp/tmpxxxxxxxx-ipc-65535")
+
+
+def private_course(assignment: str) -> tempfile.TemporaryDirectory:
+    """The temporary folder of one submission's private course, removed after: in the
+    system's temporary folder, or in ``/tmp`` where that one's path is too long for the
+    kernel's Unix sockets to fit their 107 bytes (every grading would fail with
+    "File name too long")."""
+    prefix = f"grade-{assignment[:24]}-"
+    base = tempfile.gettempdir()
+    if len(base) + 1 + len(prefix) + 8 + SOCKET_TAIL > SOCKET_PATH_MAX and Path("/tmp").is_dir():
+        base = "/tmp"
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=base)
 
 
 def checker_seed(task: dict) -> int:
