@@ -195,6 +195,29 @@ def test_a_ledger_line_cut_short_by_a_crash_means_graded_again(course):
     assert autograde_batch(course, Options(progress=False)).entries == []
 
 
+def test_checks_that_cannot_write_their_questions_fail_the_submission_with_why(course):
+    """The checker writes its questions while the notebook runs: when it fails, the kernel
+    is asked nothing, and the submission fails with the checker's reason (not a hang, not
+    a grade from the kernel)."""
+    checks = course / "checkers" / "fixture.py"
+    text = checks.read_text()
+    broken = text.replace("def relu_cases(rng):\n", "def relu_cases(rng):\n    1 / 0\n", 1)
+    assert broken != text
+    checks.write_text(broken)
+    _submit(course, "alice", SOLVED)
+    report = autograde_batch(course, Options(progress=False))
+    [entry] = report.entries
+    assert entry["status"] == "failed"
+    assert entry["reason"].startswith("the checker could not write its questions")
+    assert "ZeroDivisionError" in entry["reason"]
+    assert _scores(course) == {"alice": 0.0}  # the solved notebook's kernel decides nothing
+
+    checks.write_text(text)  # mended: graded again, in full
+    again = autograde_batch(course, Options(progress=False, retry_failed=True))
+    assert [e["key"] for e in again.entries] == ["fixture/alice"]
+    assert _scores(course) == {"alice": 2.0}
+
+
 def _children_in(folder_prefix: str) -> list[int]:
     """Processes whose working directory is a grading task's temporary course."""
     found = []

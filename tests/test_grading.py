@@ -1,10 +1,14 @@
-"""Units of course_grader.course: the stderr rule, the leak finder, the workspace copy."""
+"""Units of course_grader.course: the stderr rule, the leak finder, the workspace copy,
+and how the kernel's questions wait for the checker's plan."""
 
 import copy
+import json
+import threading
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
+from course_grader.preprocessors.ask_the_kernel import AskTheKernel
 from course_grader.preprocessors.forgive_stderr import ForgiveStderr
 from course_grader.release import find_leaks, prepare_workspace
 
@@ -76,3 +80,22 @@ def test_workspace_never_overwrites_student_work(tmp_path):
     result = prepare_workspace(tmp_path, student)
     assert result == {"copied": [], "kept": ["a/a.ipynb"]}
     assert (student / "a" / "a.ipynb").read_text() == "my answers"
+
+
+def test_the_questions_wait_for_the_plan_the_checker_is_still_writing(tmp_path):
+    plan = tmp_path / "plan.json"
+    groups = [{"grade_id": "relu_tests", "folder": "relu_tests", "timeout_s": 60}]
+    ask = AskTheKernel(plan=str(plan), plan_wait_s=30)
+    ask._groups = None  # as preprocess leaves it, before the first graded cell
+    writer = threading.Timer(0.3, lambda: plan.write_text(json.dumps(groups)))
+    writer.start()
+    try:
+        assert ask.groups() == groups
+    finally:
+        writer.cancel()
+
+
+def test_a_plan_that_never_comes_asks_nothing(tmp_path):
+    ask = AskTheKernel(plan=str(tmp_path / "plan.json"), plan_wait_s=0.2)
+    ask._groups = None
+    assert ask.groups() == []

@@ -13,6 +13,7 @@ import socket
 import stat
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -117,7 +118,9 @@ def _grade_submission(task: dict) -> dict:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env.update(task.get("env") or {})
-        checker = _plan(course, task, result)
+        # the checker writes its questions while the kernel runs the notebook (they are
+        # first needed after the first test cell): a cold checker's start is not waited for
+        checker = _start_plan(course, task, result)
         if checker is None:
             result["seconds"] = time.perf_counter() - start
             return result
@@ -154,7 +157,7 @@ def _grade_submission(task: dict) -> dict:
         if not result["reason"]:
             if not any(graded.glob("*.ipynb")):
                 result["reason"] = f"nbgrader made no autograded notebook: {_last_error(log)}"
-            elif _decide(course, task, checker, notebooks, result):
+            elif _planned(checker, result) and _decide(course, task, checker, notebooks, result):
                 _read_scores(course, a, s, result)
                 result["files"], left = _collected(graded)
                 result["notes"] += left + _dropped_outputs(graded)
@@ -196,9 +199,14 @@ def _checker_env(task: dict) -> dict:
     return {k: v for k, v in (task.get("env") or {}).items() if k in keys}
 
 
-def _plan(course: Path, task: dict, result: dict) -> dict | None:
-    """Write the checker's questions for this submission (outside the kernel's reach);
-    None, with the reason in ``result``, when there is no checker to ask."""
+PLAN_WAIT_S = 1800  # the most the kernel's questions wait for the checker's plan
+
+
+def _start_plan(course: Path, task: dict, result: dict) -> dict | None:
+    """Start the checker writing its questions for this submission (outside the kernel's
+    reach), in a thread: ``plan.json`` appears when they are written - ``[]`` when the
+    checker failed, which :func:`_planned` then reports - and ``AskTheKernel`` waits for
+    it. None, with the reason in ``result``, when there is no checker to ask."""
     if not task.get("checker_source"):
         result["reason"] = (
             f"no trusted checks for {task['assignment']}: course_grader/checker/exercises/"
@@ -213,17 +221,48 @@ def _plan(course: Path, task: dict, result: dict) -> dict | None:
     exchange.mkdir()
     exchange.chmod(0o777)
     pool = shared(task.get("checker_jobs", 1), env=_checker_env(task))
-    started = time.perf_counter()
-    try:
-        groups = pool.call("plan", task["checker_source"], task["assignment"], seed, str(requests))
-    except CheckerFailed as exc:
-        result["reason"] = f"the checker could not write its questions: {exc}"[:1000]
-        return None
-    finally:
-        result["checker_seconds"] = time.perf_counter() - started
-    (course / "checker" / "plan.json").write_text(json.dumps(groups))
+    plan_file = course / "checker" / "plan.json"
+    outcome: dict = {}
+
+    def make_plan() -> None:
+        started = time.perf_counter()
+        groups: list = []
+        try:
+            groups = pool.call(
+                "plan", task["checker_source"], task["assignment"], seed, str(requests)
+            )
+        except CheckerFailed as exc:
+            outcome["error"] = f"the checker could not write its questions: {exc}"[:1000]
+        except Exception as exc:  # noqa: BLE001 - reported as the submission's reason
+            outcome["error"] = f"the checker could not write its questions: {exc!r}"[:1000]
+        finally:
+            outcome["seconds"] = time.perf_counter() - started
+            # whole or not at all: the kernel's questions start when it is there
+            with contextlib.suppress(OSError):
+                part = plan_file.with_name(".plan.json.part")
+                part.write_text(json.dumps(groups))
+                os.replace(part, plan_file)
+
+    thread = threading.Thread(target=make_plan, name=f"plan {task['student']}", daemon=True)
+    thread.start()
     result["seed"] = seed
-    return {"seed": seed, "pool": pool, "exchange": exchange}
+    return {"seed": seed, "pool": pool, "exchange": exchange, "thread": thread,
+            "outcome": outcome}  # fmt: skip
+
+
+def _planned(checker: dict, result: dict) -> bool:
+    """Whether the checker wrote its questions (it has, by the time the kernel was
+    asked them); False, with the reason in ``result``, when it could not."""
+    checker["thread"].join(PLAN_WAIT_S)
+    outcome = checker["outcome"]
+    result["checker_seconds"] = result.get("checker_seconds", 0.0) + outcome.get("seconds", 0.0)
+    if "seconds" not in outcome:
+        result["reason"] = f"the checker wrote no questions in {PLAN_WAIT_S} s"
+        return False
+    if "error" in outcome:
+        result["reason"] = outcome["error"]
+        return False
+    return True
 
 
 def _asking_config(course: Path) -> str:
@@ -231,6 +270,7 @@ def _asking_config(course: Path) -> str:
     return "\n".join(
         [
             f"c.AskTheKernel.plan = {str(course / 'checker' / 'plan.json')!r}",
+            f"c.AskTheKernel.plan_wait_s = {PLAN_WAIT_S}",
             f"c.AskTheKernel.requests = {str(course / 'checker' / 'requests')!r}",
             f"c.AskTheKernel.exchange = {str(course / 'exchange')!r}",
         ]

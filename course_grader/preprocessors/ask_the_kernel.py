@@ -11,17 +11,20 @@ The kernel writes its answers as plain files next to the request; the checker,
 outside, reads and judges them. Nothing the kernel does here decides anything by
 itself: a kernel that answers nothing, or nonsense, earns nothing.
 
-Configured by the grader per submission (``course_grader.autograde.worker``); without a
-plan it is nbgrader's ``Execute`` exactly.
+Configured by the grader per submission (``course_grader.autograde.worker``), which
+starts the notebook while the checker is still writing its questions: the plan is read
+when the first test cell has run, waiting for it if need be. Without a plan it is
+nbgrader's ``Execute`` exactly.
 """
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute
-from traitlets import Unicode
+from traitlets import Float, Unicode
 
 
 class AskTheKernel(Execute):
@@ -32,6 +35,9 @@ class AskTheKernel(Execute):
     exchange = Unicode(
         "", help="the folder the kernel sees, where each request is copied when it is asked"
     ).tag(config=True)
+    plan_wait_s = Float(
+        0.0, help="seconds to wait for the plan to appear (the checker writes it meanwhile)"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         from nbclient import NotebookClient
@@ -39,7 +45,7 @@ class AskTheKernel(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
-        self._groups = json.loads(Path(self.plan).read_text()) if self.plan else []
+        self._groups: list[dict] | None = None if self.plan else []
         self._asked: list[dict] = []
         self._dead = False
         try:
@@ -48,10 +54,12 @@ class AskTheKernel(Execute):
                 self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
                 for index, cell in enumerate(self.nb.cells):
                     self.preprocess_cell(cell, resources, index)
-                    gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
-                    if gid and cell.cell_type == "code":
+                    meta = cell.get("metadata", {}).get("nbgrader") or {}
+                    gid = meta.get("grade_id")
+                    # a graded cell (the test cells): only these have questions
+                    if gid and meta.get("grade") and cell.cell_type == "code":
                         self.ask(gid)
-                for group in self._groups:  # a test cell that was not there to run
+                for group in self.groups():  # a test cell that was not there to run
                     self.ask(group["grade_id"])
         finally:
             if self.plan:
@@ -59,10 +67,22 @@ class AskTheKernel(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    def groups(self) -> list[dict]:
+        """The plan's groups of questions, read when first needed: the checker writes
+        the plan while the notebook runs, so this waits (``plan_wait_s`` at most) for
+        the file to appear; none if it does not."""
+        if self._groups is None:
+            path = Path(self.plan)
+            deadline = time.monotonic() + self.plan_wait_s
+            while not path.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self._groups = json.loads(path.read_text()) if path.exists() else []
+        return self._groups
+
     def ask(self, grade_id: str) -> None:
         """The group of questions for ``grade_id`` (if any, and not asked yet): its
         request into the exchange folder, then the oracle, with the group's time limit."""
-        group = next((g for g in self._groups if g["grade_id"] == grade_id), None)
+        group = next((g for g in self.groups() if g["grade_id"] == grade_id), None)
         if group is None or any(a["grade_id"] == grade_id for a in self._asked):
             return
         if self._dead:
