@@ -15,6 +15,7 @@ them; all of them with the network whose head averages over positions
 
     .venv/bin/python benchmarks/camera_robustness.py [--epochs 20] [--rate 0.5]
         [--rows none,all,all+average]      # about 3 minutes a row on 2 cores
+        [--members 3] [--mirror]           # ensembles of 1, 2, 3; with the mirror image
 """
 
 import argparse
@@ -55,6 +56,17 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--rate", type=float, default=0.5)
     parser.add_argument("--rows", default=",".join(rows(0.5)))
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=1,
+        help="networks per row (seeds 0, 1, ...): a line for each ensemble",
+    )
+    parser.add_argument(
+        "--mirror",
+        action="store_true",
+        help="also average each network's answers on the mirrored photos",
+    )
     args = parser.parse_args()
     signs = load_signs()
     x_train, y_train, x_dev, y_dev = train_dev_split(
@@ -69,27 +81,37 @@ def main():
         f"train {len(x_train)} photos, dev {len(x_dev)} photos of other signers; "
         f"{args.epochs} epochs, each camera_augmenter group on {args.rate:.0%} of the pictures"
     )
-    print(f"{'row':<12} {'train':>6} " + " ".join(f"{k:>10}" for k in dev) + f" {'time':>6}")
+    print(f"{'row':<15} {'train':>6} " + " ".join(f"{k:>10}" for k in dev) + f" {'time':>6}")
     table = rows(args.rate)
     for name in args.rows.split(","):
         augment, network = table[name]
         distort = None if augment is None else (lambda x, y, a=augment: (a(x, training=True), y))
-        keras.utils.set_random_seed(0)
-        model = small_convnet(**network, **pixels)
-        batches = as_dataset(x_train, y_train, batch_size=32, seed=0, distort=distort)
-        start = time.perf_counter()
-        history, _ = train(model, batches, args.epochs, 0.003)
-        seconds = time.perf_counter() - start
-        accuracy = {
-            k: float(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y_dev))
-            for k, x in dev.items()
-        }
-        print(
-            f"{name:<12} {history.history['accuracy'][-1]:>6.3f} "
-            + " ".join(f"{v:>10.3f}" for v in accuracy.values())
-            + f" {seconds:>5.0f}s",
-            flush=True,
-        )
+        members = []  # each member's probabilities on every dev set (as taken, mirrored)
+        for seed in range(args.members):
+            keras.utils.set_random_seed(seed)
+            model = small_convnet(**network, **pixels)
+            batches = as_dataset(x_train, y_train, batch_size=32, seed=seed, distort=distort)
+            start = time.perf_counter()
+            history, _ = train(model, batches, args.epochs, 0.003)
+            seconds = time.perf_counter() - start
+            members.append({k: (model.predict(x, verbose=0),
+                                model.predict(x[:, :, ::-1], verbose=0) if args.mirror else None)
+                            for k, x in dev.items()})  # fmt: skip
+            k = len(members)
+            ways = {"": False, " +mirror": True} if args.mirror else {"": False}
+            for suffix, mirrored in ways.items():
+                accuracy = {}
+                for key in dev:
+                    runs = [m[key][0] for m in members]
+                    runs += [m[key][1] for m in members] if mirrored else []
+                    accuracy[key] = float(np.mean(np.mean(runs, 0).argmax(axis=1) == y_dev))
+                label = name + (f" x{k}" if args.members > 1 else "") + suffix
+                print(
+                    f"{label:<15} {history.history['accuracy'][-1]:>6.3f} "
+                    + " ".join(f"{v:>10.3f}" for v in accuracy.values())
+                    + f" {seconds:>5.0f}s",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Run an assignment notebook with its full training budget (the figures its text quotes).
 
     .venv/bin/python benchmarks/full_run.py benchmark_tricks [--out build/full]
+        [--stop-after "the recipe loses"]    # up to the first cell that holds this text
 
 The solved source notebook is executed top to bottom without ``COURSE_BUDGET`` (so every
 ``budget.pick`` takes its ``full`` value). What each cell prints is echoed here as it
@@ -47,6 +48,11 @@ def main(argv=None) -> int:
     parser.add_argument("assignment", help="a folder of notebooks/, e.g. benchmark_tricks")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "full")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds per cell")
+    parser.add_argument(
+        "--stop-after",
+        metavar="TEXT",
+        help="stop after the first code cell whose source holds TEXT (the rest is not run)",
+    )
     args = parser.parse_args(argv)
     source = ROOT / "notebooks" / args.assignment / f"{args.assignment}.ipynb"
     if not source.is_file():
@@ -54,6 +60,12 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / source.name
     nb = nbformat.read(source, 4)
+    if args.stop_after:
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        last = next((i for i in code if args.stop_after in nb.cells[i].source), None)
+        if last is None:
+            parser.error(f"no code cell of {source.name} holds {args.stop_after!r}")
+        nb.cells = nb.cells[: last + 1]
     # stopped with kill: leave through the finally below, which saves, and nbclient's
     # clean-up, which stops the kernel
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
