@@ -228,8 +228,11 @@ class Student:
         self.page.wait_for_selector("text=Released assignments", timeout=60_000)
 
     def click(self, label: str, timeout: float = 60_000) -> None:
+        """Click the Assignments tab's button ``label``, with the tab in front: after a
+        reload, JupyterLab may restore another tab (a feedback page) over it."""
         button = self.page.locator(f"button:text-is('{label}')").first
         button.wait_for(timeout=timeout)
+        self.page.locator(".lm-TabBar-tabLabel:text-is('Assignments')").first.click()
         button.click()
 
     def resubmit(self, clock: FeedbackClock, pages: int) -> list[str]:
