@@ -7,7 +7,7 @@ accuracy on the SIGNS test photographs as taken, on ``somewhere_else`` at severa
 strengths (the chance ``rate`` that each factor changes a picture), and with each factor
 alone on every picture. ``datasets.ELSEWHERE_RATE`` is the rate at which this model
 scores about what it was reported to score on real photographs from another source
-(0.55). About 15 minutes on 2 cores.
+(0.55). About 5 minutes on 2 cores.
 
     .venv/bin/python benchmarks/elsewhere_strength.py [--epochs 10]
 """
