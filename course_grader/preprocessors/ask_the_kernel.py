@@ -45,7 +45,7 @@ class AskTheKernel(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
-        self._groups: list[dict] | None = None if self.plan else []
+        self._groups = None  # read from the plan when first needed
         self._asked: list[dict] = []
         self._dead = False
         try:
@@ -67,10 +67,14 @@ class AskTheKernel(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    _groups: list[dict] | None = None
+
     def groups(self) -> list[dict]:
         """The plan's groups of questions, read when first needed: the checker writes
         the plan while the notebook runs, so this waits (``plan_wait_s`` at most) for
-        the file to appear; none if it does not."""
+        the file to appear; none if it does not, or without a plan."""
+        if not self.plan:
+            return []
         if self._groups is None:
             path = Path(self.plan)
             deadline = time.monotonic() + self.plan_wait_s
