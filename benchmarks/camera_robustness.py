@@ -11,7 +11,8 @@ notebook reports the test set once.
 
 Rows: no distortion; mirroring; each group of ``training.camera_augmenter`` alone; all of
 them; all of them with the network whose head averages over positions
-(``small_convnet(stages=4, head="average")``).
+(``small_convnet(stages=4, head="average")``); the same without pieces of real photographs
+among the backgrounds (``all+average-photos``).
 
     .venv/bin/python benchmarks/camera_robustness.py [--epochs 20] [--rate 0.5]
         [--rows none,all,all+average]      # about 3 minutes a row on 2 cores
@@ -48,6 +49,10 @@ def rows(rate):
         **alone,
         "all": (camera_augmenter(rate=rate), {}),
         "all+average": (camera_augmenter(rate=rate), {"stages": 4, "head": "average"}),
+        "all+average-photos": (
+            camera_augmenter(rate=rate, photos=False),
+            {"stages": 4, "head": "average"},
+        ),
     }
 
 

@@ -697,8 +697,9 @@ ELSEWHERE_FACTORS = ("framing", "background", "light", "camera")
 # benchmarks/elsewhere_strength.py measures that model at each strength.
 ELSEWHERE_RATE = 0.4
 # real photographs scikit-image ships, for the new backgrounds: a table, a room, a cat on
-# a blanket, trees and sky, a brick wall, grass, gravel (no training augmentation of the
-# course uses photographs: its backgrounds are random colour fields)
+# a blanket, trees and sky, a brick wall, grass, gravel (the training augmentation's own
+# photographs, training.TRAINING_BACKGROUNDS, are others: a test of pictures trained on
+# would measure nothing)
 ELSEWHERE_BACKGROUNDS = ("coffee", "astronaut", "chelsea", "rocket", "brick", "grass", "gravel")
 
 

@@ -13,7 +13,8 @@ against a pale wall, and a model trained on them as they are reads hands photogr
 anywhere else badly. Each of its layers changes one thing another place would change:
 
 - ``framing``: mirror, zoom (the hand nearer or further), shift, rotation;
-- :class:`RandomBackground`: the wall behind the hand replaced by a random colour field;
+- :class:`RandomBackground`: the wall behind the hand replaced by a random colour field
+  or a piece of a real photograph (none of those the "somewhere else" test uses);
 - :class:`RandomLighting`: the camera's white balance (a gain per channel), exposure,
   gamma, and light from one side; then saturation and hue (``RandomColorJitter``);
 - :class:`RandomCamera`: blur, a lower resolution, sensor noise, JPEG compression.
@@ -23,6 +24,8 @@ unchanged at inference; images are float in [0, 1], (m, n_H, n_W, 3).
 """
 
 from __future__ import annotations
+
+import functools
 
 import keras
 from keras import layers, ops
@@ -79,27 +82,64 @@ def skin_mask(x):
     return ops.average_pool(_edge_pad(hard), 3, strides=1, padding="valid")
 
 
+# real photographs scikit-image ships, none of them datasets.ELSEWHERE_BACKGROUNDS (the
+# "somewhere else" test's): a street, a room with a clock, a garage, coins, a printed
+# page, text, the moon, stained tissue, a retina
+TRAINING_BACKGROUNDS = ("camera", "clock", "stereo_motorcycle", "coins", "page", "text",
+                        "moon", "immunohistochemistry", "retina")  # fmt: skip
+BACKGROUND_SIDE = 160  # pixels of each square the photographs are cut into
+
+
+@functools.cache
+def training_backgrounds(names: tuple[str, ...] = TRAINING_BACKGROUNDS):
+    """The photographs :class:`RandomBackground` cuts its backgrounds from: each of
+    ``names`` (scikit-image's pictures, default :data:`TRAINING_BACKGROUNDS`) cut into
+    squares (one, or two for a wide picture: its left and right ends) resized to
+    ``BACKGROUND_SIDE``. Returns (P, side, side, 3) float32 in [0, 1] (grey photographs
+    repeated over the three channels); read once."""
+    import numpy as np
+    import skimage.data
+    from PIL import Image
+
+    squares = []
+    for name in names:
+        image = getattr(skimage.data, name)()
+        image = image[0] if isinstance(image, tuple) else image  # the left eye's view
+        image = np.repeat(image[..., None], 3, -1) if image.ndim == 2 else image[..., :3]
+        h, w = image.shape[:2]
+        n = min(h, w)
+        wide = max(h, w) > 1.3 * n
+        corners = {(0, 0), (h - n, w - n)} if wide else {((h - n) // 2, (w - n) // 2)}
+        for top, left in sorted(corners):
+            square = Image.fromarray(image[top : top + n, left : left + n])
+            side = (BACKGROUND_SIDE, BACKGROUND_SIDE)
+            squares.append(np.asarray(square.resize(side, Image.BILINEAR)))
+    return np.stack(squares).astype(np.float32) / 255
+
+
 # --------------------------------------------------------------------------- layers
 class RandomBackground(layers.Layer):
     """Replace the wall behind the hand, in a share ``rate`` of the pictures, by a random
     background: "dead leaves" (overlapping rectangles and ellipses of many sizes, coloured
     with pixels drawn from the batch itself: skin, sleeves, walls, shadows), a piece of
     another picture of the batch enlarged to the whole frame (skin and folds, no sign one
-    can read), colour noise mixed from five scales (smooth blotches to fine grain), or one
-    plain colour.
+    can read), colour noise mixed from five scales (smooth blotches to fine grain), one
+    plain colour, or (``photos=True``) a piece of a real photograph, mirrored or not and
+    tinted (:func:`training_backgrounds`: a street, a room, coins, printed text, a moon,
+    tissue under a microscope - none of the pictures ``datasets.somewhere_else`` uses).
 
-    Where the hand is comes from :func:`skin_mask`. The backgrounds are deliberately not
-    photographs of anything: the network should learn that whatever is behind the hand,
-    skin-coloured clutter included, does not decide the sign. (m, n_H, n_W, 3) in [0, 1]
-    -> the same shape.
+    Where the hand is comes from :func:`skin_mask`. The network should learn that
+    whatever is behind the hand, skin-coloured clutter and the edges and textures of real
+    scenes included, does not decide the sign. (m, n_H, n_W, 3) in [0, 1] -> the same
+    shape.
     """
 
     SCALES = (2, 4, 8, 16, 32)  # cells across the picture, for the colour noise
     LEAVES = 16  # shapes per dead-leaves background
 
-    def __init__(self, rate=0.8, seed=None, **kwargs):
+    def __init__(self, rate=0.8, photos=True, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = rate
+        self.rate, self.photos = rate, photos
         self.generator = keras.random.SeedGenerator(seed)
 
     def _noise(self, x):
@@ -151,6 +191,28 @@ class RandomBackground(layers.Layer):
         piece = tf.image.resize(piece, tf.stack([height, width]))
         return ops.take(piece, keras.random.shuffle(ops.arange(ops.shape(x)[0]), seed=g), axis=0)
 
+    def _photos(self, x):
+        """A piece of a real photograph (a fifth to three fifths of its side, anywhere,
+        mirrored in half the pictures) enlarged to the whole frame, each channel tinted
+        by a gain of 0.6-1.2 (most of the photographs are grey)."""
+        import tensorflow as tf
+
+        g = self.generator
+        m, height, width = ops.shape(x)[0], ops.shape(x)[1], ops.shape(x)[2]
+        photos = ops.convert_to_tensor(training_backgrounds())
+        which = keras.random.randint((m,), 0, int(photos.shape[0]), seed=g)
+        side = keras.random.uniform((m, 1), 0.2, 0.6, seed=g)
+        top, left = ops.split(keras.random.uniform((m, 2), seed=g) * (1 - side), 2, axis=1)
+        # boxes are (y1, x1, y2, x2) in [0, 1]; x1 > x2 reads the piece mirrored
+        mirror = keras.random.uniform((m, 1), seed=g) < 0.5
+        x1, x2 = ops.where(mirror, left + side, left), ops.where(mirror, left, left + side)
+        boxes = ops.concatenate([top, x1, top + side, x2], axis=1)
+        chosen = ops.take(photos, which, axis=0)  # (not the constant itself: TensorFlow's
+        # cost model would print all of it, once per trace, where its log shows warnings)
+        pieces = tf.image.crop_and_resize(chosen, boxes, ops.arange(m), tf.stack([height, width]))
+        tint = keras.random.uniform((m, 1, 1, 3), 0.6, 1.2, seed=g)
+        return ops.clip(pieces * tint, 0.0, 1.0)
+
     def call(self, x, training=False):
         if not training:
             return x
@@ -159,6 +221,8 @@ class RandomBackground(layers.Layer):
         plain = keras.random.uniform((ops.shape(x)[0], 1, 1, 3), seed=g) * ops.ones_like(x)
         background = ops.where(kind < 0.35, self._leaves(x), self._noise(x))
         background = ops.where((kind >= 0.35) & (kind < 0.6), self._pieces(x), background)
+        if self.photos:  # a third of the backgrounds, from the leaves and the pieces
+            background = ops.where((kind >= 0.2) & (kind < 0.5), self._photos(x), background)
         background = ops.where(kind > 0.9, plain, background)
         # most walls and rooms are not vivid: pull the colours part of the way to grey
         grey = ops.mean(background, axis=-1, keepdims=True)
@@ -168,7 +232,7 @@ class RandomBackground(layers.Layer):
         return ops.where(_per_image(x, g, 0, 1) < self.rate, replaced, x)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, "photos": self.photos}
 
 
 class RandomLighting(layers.Layer):
@@ -280,17 +344,18 @@ class RandomApply(layers.Layer):
 
 
 def camera_augmenter(framing=True, background=True, lighting=True, camera=True, rate=1.0,
-                     seed=0):  # fmt: skip
+                     seed=0, photos=True):  # fmt: skip
     """The distortions the course recommends for SIGNS, as one ``keras.Sequential``
     named ``"camera_augmenter"`` (see the module's docstring); each group can be left
     out, and with ``rate`` < 1 each group changes only that share of the pictures (each
     picture drawn on its own), so that some stay close to the photographs. ``framing``:
     mirror, zoom from 0.8x nearer to 1.6x further (``RandomZoom`` (-0.2, 0.6)), shift up
     to 15%, rotation up to 30 degrees, edges extended (``fill_mode="nearest"``: the arm
-    goes on, the wall too). Then the background, the lighting (and saturation, hue), the
-    camera. (m, n_H, n_W, 3) in [0, 1] -> the same; distorts in training only. Every
-    layer draws from its own seed (``seed``, ``seed + 1``, ...): layers that share one
-    would draw the same numbers, and zoom, shift and turn together."""
+    goes on, the wall too). Then the background (``photos=False``: no pieces of real
+    photographs among them), the lighting (and saturation, hue), the camera.
+    (m, n_H, n_W, 3) in [0, 1] -> the same; distorts in training only. Every layer draws
+    from its own seed (``seed``, ``seed + 1``, ...): layers that share one would draw the
+    same numbers, and zoom, shift and turn together."""
     seeds = iter(range(seed, seed + 100))
     groups = []
     if framing:
@@ -301,7 +366,7 @@ def camera_augmenter(framing=True, background=True, lighting=True, camera=True, 
             layers.RandomRotation(30 / 360, fill_mode="nearest", seed=next(seeds)),
         ])  # fmt: skip
     if background:
-        groups.append([RandomBackground(seed=next(seeds))])
+        groups.append([RandomBackground(photos=photos, seed=next(seeds))])
     if lighting:
         groups.append([
             RandomLighting(seed=next(seeds)),

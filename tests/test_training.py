@@ -75,6 +75,37 @@ def test_random_background_replaces_the_wall_and_keeps_the_hand():
     assert change[mask == 0].mean() > 0.05
 
 
+def test_training_backgrounds_are_real_photographs_the_elsewhere_test_does_not_use():
+    from course_utils.datasets import ELSEWHERE_BACKGROUNDS
+    from course_utils.training import TRAINING_BACKGROUNDS, training_backgrounds
+
+    assert set(TRAINING_BACKGROUNDS).isdisjoint(ELSEWHERE_BACKGROUNDS)
+    photos = training_backgrounds()
+    assert photos.dtype == np.float32 and photos.ndim == 4 and photos.shape[-1] == 3
+    assert len(photos) >= len(TRAINING_BACKGROUNDS) and 0 <= photos.min() < photos.max() <= 1
+    # nor is any of them one of the test's pictures under another name: cut the same way,
+    # every square differs from every square of the test's pictures
+    test = training_backgrounds(ELSEWHERE_BACKGROUNDS)
+    gaps = np.abs(photos[:, None] - test[None]).mean(axis=(2, 3, 4))
+    assert gaps.min() > 0.05, gaps.min()
+
+
+def test_random_background_takes_pieces_of_photographs_unless_told_not_to():
+    from course_utils.training import RandomBackground
+
+    x = _photos(16)
+    keras.utils.set_random_seed(0)
+    layer = RandomBackground(rate=1.0, seed=3)
+    assert layer.get_config()["photos"] is True
+    assert RandomBackground.from_config(layer.get_config()).photos is True
+    pieces = np.asarray(layer._photos(x))
+    assert pieces.shape == x.shape and 0 <= pieces.min() and pieces.max() <= 1
+    assert np.abs(pieces[0] - pieces[1]).mean() > 0.02  # each picture its own piece
+    plain = RandomBackground(rate=1.0, photos=False, seed=3)
+    assert plain.get_config()["photos"] is False
+    assert np.asarray(plain(x, training=True)).shape == x.shape
+
+
 def test_lighting_and_camera_change_colours_and_sharpness():
     from course_utils.training import RandomCamera, RandomLighting
 
