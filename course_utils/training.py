@@ -221,7 +221,7 @@ class RandomBackground(layers.Layer):
         plain = keras.random.uniform((ops.shape(x)[0], 1, 1, 3), seed=g) * ops.ones_like(x)
         background = ops.where(kind < 0.35, self._leaves(x), self._noise(x))
         background = ops.where((kind >= 0.35) & (kind < 0.6), self._pieces(x), background)
-        if self.photos:  # a third of the backgrounds, from the leaves and the pieces
+        if self.photos:  # three backgrounds in ten, taken from the leaves and the pieces
             background = ops.where((kind >= 0.2) & (kind < 0.5), self._photos(x), background)
         background = ops.where(kind > 0.9, plain, background)
         # most walls and rooms are not vivid: pull the colours part of the way to grey
