@@ -721,14 +721,19 @@ def hand_mask(x: np.ndarray) -> np.ndarray:
     return soft.astype(np.float32)
 
 
-def _background_photos() -> list[np.ndarray]:
+def skimage_picture(name: str) -> np.ndarray:
+    """One of the pictures scikit-image ships (``skimage.data.<name>``), read offline, as
+    (H, W, 3) uint8: a grey picture repeated over the three channels, the left view of a
+    stereo pair."""
     import skimage.data
 
-    photos = []
-    for name in ELSEWHERE_BACKGROUNDS:
-        image = getattr(skimage.data, name)()
-        photos.append(np.repeat(image[..., None], 3, -1) if image.ndim == 2 else image[..., :3])
-    return photos
+    image = getattr(skimage.data, name)()
+    image = image[0] if isinstance(image, tuple) else image
+    return np.repeat(image[..., None], 3, -1) if image.ndim == 2 else image[..., :3]
+
+
+def _background_photos() -> list[np.ndarray]:
+    return [skimage_picture(name) for name in ELSEWHERE_BACKGROUNDS]
 
 
 def _new_background(rng, photos, size) -> np.ndarray:

@@ -83,8 +83,9 @@ def skin_mask(x):
 
 
 # real photographs scikit-image ships, none of them datasets.ELSEWHERE_BACKGROUNDS (the
-# "somewhere else" test's): a street, a room with a clock, a garage, coins, a printed
-# page, text, the moon, stained tissue, a retina
+# "somewhere else" test's): a photographer in a field, a blurred clock on a wall, a
+# motorcycle in a workshop, coins, a printed page, writing on a board, the moon's surface,
+# stained tissue, a retina
 TRAINING_BACKGROUNDS = ("camera", "clock", "stereo_motorcycle", "coins", "page", "text",
                         "moon", "immunohistochemistry", "retina")  # fmt: skip
 BACKGROUND_SIDE = 160  # pixels of each square the photographs are cut into
@@ -93,19 +94,18 @@ BACKGROUND_SIDE = 160  # pixels of each square the photographs are cut into
 @functools.cache
 def training_backgrounds(names: tuple[str, ...] = TRAINING_BACKGROUNDS):
     """The photographs :class:`RandomBackground` cuts its backgrounds from: each of
-    ``names`` (scikit-image's pictures, default :data:`TRAINING_BACKGROUNDS`) cut into
+    ``names`` (``datasets.skimage_picture``, default :data:`TRAINING_BACKGROUNDS`) cut into
     squares (one, or two for a wide picture: its left and right ends) resized to
-    ``BACKGROUND_SIDE``. Returns (P, side, side, 3) float32 in [0, 1] (grey photographs
-    repeated over the three channels); read once."""
+    ``BACKGROUND_SIDE``. Returns (P, side, side, 3) float32 in [0, 1], read once (and
+    read-only: every caller shares it)."""
     import numpy as np
-    import skimage.data
     from PIL import Image
+
+    from .datasets import skimage_picture
 
     squares = []
     for name in names:
-        image = getattr(skimage.data, name)()
-        image = image[0] if isinstance(image, tuple) else image  # the left eye's view
-        image = np.repeat(image[..., None], 3, -1) if image.ndim == 2 else image[..., :3]
+        image = skimage_picture(name)
         h, w = image.shape[:2]
         n = min(h, w)
         wide = max(h, w) > 1.3 * n
@@ -114,7 +114,9 @@ def training_backgrounds(names: tuple[str, ...] = TRAINING_BACKGROUNDS):
             square = Image.fromarray(image[top : top + n, left : left + n])
             side = (BACKGROUND_SIDE, BACKGROUND_SIDE)
             squares.append(np.asarray(square.resize(side, Image.BILINEAR)))
-    return np.stack(squares).astype(np.float32) / 255
+    photos = np.stack(squares).astype(np.float32) / 255
+    photos.flags.writeable = False
+    return photos
 
 
 # --------------------------------------------------------------------------- layers
@@ -125,8 +127,9 @@ class RandomBackground(layers.Layer):
     another picture of the batch enlarged to the whole frame (skin and folds, no sign one
     can read), colour noise mixed from five scales (smooth blotches to fine grain), one
     plain colour, or (``photos=True``) a piece of a real photograph, mirrored or not and
-    tinted (:func:`training_backgrounds`: a street, a room, coins, printed text, a moon,
-    tissue under a microscope - none of the pictures ``datasets.somewhere_else`` uses).
+    tinted (:func:`training_backgrounds`: a field, a clock on a wall, a workshop, coins,
+    printed and written text, the moon, tissue under a microscope - none of the pictures
+    ``datasets.somewhere_else`` uses).
 
     Where the hand is comes from :func:`skin_mask`. The network should learn that
     whatever is behind the hand, skin-coloured clutter and the edges and textures of real

@@ -90,20 +90,38 @@ def test_training_backgrounds_are_real_photographs_the_elsewhere_test_does_not_u
     assert gaps.min() > 0.05, gaps.min()
 
 
-def test_random_background_takes_pieces_of_photographs_unless_told_not_to():
+def test_random_background_takes_pieces_of_photographs_unless_told_not_to(monkeypatch):
+    from course_utils.datasets import hand_mask, load_signs
     from course_utils.training import RandomBackground
 
-    x = _photos(16)
+    x8 = load_signs().x_test[:64]
+    x = x8 / np.float32(255)
+    wall = hand_mask(x8) == 0
     keras.utils.set_random_seed(0)
     layer = RandomBackground(rate=1.0, seed=3)
-    assert layer.get_config()["photos"] is True
     assert RandomBackground.from_config(layer.get_config()).photos is True
     pieces = np.asarray(layer._photos(x))
     assert pieces.shape == x.shape and 0 <= pieces.min() and pieces.max() <= 1
     assert np.abs(pieces[0] - pieces[1]).mean() > 0.02  # each picture its own piece
-    plain = RandomBackground(rate=1.0, photos=False, seed=3)
-    assert plain.get_config()["photos"] is False
-    assert np.asarray(plain(x, training=True)).shape == x.shape
+
+    # mark the photographs' backgrounds with a grey no other kind paints exactly, and
+    # count the pictures whose whole wall is that grey
+    def marked(photos: bool) -> int:
+        called = []
+
+        def mark(self, batch):
+            called.append(True)
+            return keras.ops.full(keras.ops.shape(batch), 0.123)
+
+        monkeypatch.setattr(RandomBackground, "_photos", mark)
+        out = np.asarray(RandomBackground(rate=1.0, photos=photos, seed=3)(x, training=True))
+        assert bool(called) == photos
+        return sum(
+            bool(np.all(np.abs(o[w] - 0.123) < 1e-6)) for o, w in zip(out, wall, strict=True)
+        )
+
+    assert 10 <= marked(True) <= 30  # three backgrounds in ten, of 64 pictures
+    assert marked(False) == 0
 
 
 def test_lighting_and_camera_change_colours_and_sharpness():
