@@ -12,7 +12,9 @@ notebook reports the test set once.
 Rows: no distortion; mirroring; each group of ``training.camera_augmenter`` alone; all of
 them; all of them with the network whose head averages over positions
 (``small_convnet(stages=4, head="average")``); the same without pieces of real photographs
-among the backgrounds (``all+average-photos``).
+among the backgrounds (``all+average-photos``), with a new background behind every
+picture instead of 80% (``all+average-walls``), and one and a half times as wide
+(``all+average-wide``: 48 filters in the first stage instead of 32).
 
     .venv/bin/python benchmarks/camera_robustness.py [--epochs 20] [--rate 0.5]
         [--rows none,all,all+average]      # about 3 minutes a row on 2 cores
@@ -52,6 +54,14 @@ def rows(rate):
         "all+average-photos": (
             camera_augmenter(rate=rate, photos=False),
             {"stages": 4, "head": "average"},
+        ),
+        "all+average-walls": (
+            camera_augmenter(rate=rate, background_rate=1.0),
+            {"stages": 4, "head": "average"},
+        ),
+        "all+average-wide": (
+            camera_augmenter(rate=rate),
+            {"stages": 4, "head": "average", "width": 48},
         ),
     }
 

@@ -347,15 +347,16 @@ class RandomApply(layers.Layer):
 
 
 def camera_augmenter(framing=True, background=True, lighting=True, camera=True, rate=1.0,
-                     seed=0, photos=True):  # fmt: skip
+                     seed=0, photos=True, background_rate=0.8):  # fmt: skip
     """The distortions the course recommends for SIGNS, as one ``keras.Sequential``
     named ``"camera_augmenter"`` (see the module's docstring); each group can be left
     out, and with ``rate`` < 1 each group changes only that share of the pictures (each
     picture drawn on its own), so that some stay close to the photographs. ``framing``:
     mirror, zoom from 0.8x nearer to 1.6x further (``RandomZoom`` (-0.2, 0.6)), shift up
     to 15%, rotation up to 30 degrees, edges extended (``fill_mode="nearest"``: the arm
-    goes on, the wall too). Then the background (``photos=False``: no pieces of real
-    photographs among them), the lighting (and saturation, hue), the camera.
+    goes on, the wall too). Then the background, on ``background_rate`` of the pictures
+    whatever ``rate`` is (``photos=False``: no pieces of real photographs among them), the
+    lighting (and saturation, hue), the camera.
     (m, n_H, n_W, 3) in [0, 1] -> the same; distorts in training only. Every layer draws
     from its own seed (``seed``, ``seed + 1``, ...): layers that share one would draw the
     same numbers, and zoom, shift and turn together."""
@@ -369,7 +370,7 @@ def camera_augmenter(framing=True, background=True, lighting=True, camera=True, 
             layers.RandomRotation(30 / 360, fill_mode="nearest", seed=next(seeds)),
         ])  # fmt: skip
     if background:
-        groups.append([RandomBackground(photos=photos, seed=next(seeds))])
+        groups.append([RandomBackground(background_rate, photos=photos, seed=next(seeds))])
     if lighting:
         groups.append([
             RandomLighting(seed=next(seeds)),

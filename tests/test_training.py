@@ -61,6 +61,19 @@ def test_camera_augmenter_distorts_in_training_only(groups):
     assert np.abs(first - x).mean() > 0.02 and np.abs(first - second).mean() > 0.02
 
 
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_the_background_share_is_its_own(share):
+    """``background_rate`` decides how many walls change, whatever ``rate`` says."""
+    from course_utils.training import camera_augmenter
+
+    keras.utils.set_random_seed(0)
+    x = _photos(16)
+    only = {"framing": False, "lighting": False, "camera": False}
+    augmenter = camera_augmenter(seed=1, rate=0.5, background_rate=share, **only)
+    changed = np.abs(np.asarray(augmenter(x, training=True)) - x).mean(axis=(1, 2, 3)) > 1e-3
+    assert changed.sum() == (16 if share else 0)
+
+
 def test_random_background_replaces_the_wall_and_keeps_the_hand():
     from course_utils.datasets import hand_mask, load_signs
     from course_utils.training import RandomBackground
