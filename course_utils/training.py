@@ -361,6 +361,9 @@ def camera_augmenter(framing=True, background=True, lighting=True, camera=True, 
     (m, n_H, n_W, 3) in [0, 1] -> the same; distorts in training only. Every layer draws
     from its own seed (``seed``, ``seed + 1``, ...): layers that share one would draw the
     same numbers, and zoom, shift and turn together."""
+    for name, share in (("rate", rate), ("background_rate", background_rate)):
+        if not 0 <= share <= 1:
+            raise ValueError(f"{name} is the share of pictures changed, in [0, 1]; got {share!r}")
     seeds = iter(range(seed, seed + 100))
     groups = []
     if framing:

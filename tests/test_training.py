@@ -74,6 +74,14 @@ def test_the_background_share_is_its_own(share):
     assert changed.sum() == (16 if share else 0)
 
 
+@pytest.mark.parametrize("shares", [{"rate": 1.5}, {"background_rate": -0.1}])
+def test_a_share_outside_zero_to_one_is_refused(shares):
+    from course_utils.training import camera_augmenter
+
+    with pytest.raises(ValueError, match=next(iter(shares))):
+        camera_augmenter(**shares)
+
+
 def test_random_background_replaces_the_wall_and_keeps_the_hand():
     from course_utils.datasets import hand_mask, load_signs
     from course_utils.training import RandomBackground
