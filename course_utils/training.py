@@ -14,7 +14,8 @@ anywhere else badly. Each of its layers changes one thing another place would ch
 
 - ``framing``: mirror, zoom (the hand nearer or further), shift, rotation;
 - :class:`RandomBackground`: the wall behind the hand replaced by a random colour field
-  or a piece of a real photograph (none of those the "somewhere else" test uses);
+  or a piece of a real photograph (none of those the "somewhere else" test uses), some of
+  them the colour of skin;
 - :class:`RandomLighting`: the camera's white balance (a gain per channel), exposure,
   gamma, and light from one side; then saturation and hue (``RandomColorJitter``);
 - :class:`RandomCamera`: blur, a lower resolution, sensor noise, JPEG compression.
@@ -129,7 +130,10 @@ class RandomBackground(layers.Layer):
     plain colour, or (``photos=True``) a piece of a real photograph, mirrored or not and
     tinted (:func:`training_backgrounds`: a field, a clock on a wall, a workshop, coins,
     printed and written text, the moon, tissue under a microscope - none of the pictures
-    ``datasets.somewhere_else`` uses).
+    ``datasets.somewhere_else`` uses). A share ``skin`` of those backgrounds is then
+    recoloured to the colour of a hand of the batch, its texture kept: the hardest wall
+    is one the colour of skin (wood, brick, an orange shirt, a face), where the colour
+    alone no longer says where the hand ends.
 
     Where the hand is comes from :func:`skin_mask`. The network should learn that
     whatever is behind the hand, skin-coloured clutter and the edges and textures of real
@@ -140,9 +144,9 @@ class RandomBackground(layers.Layer):
     SCALES = (2, 4, 8, 16, 32)  # cells across the picture, for the colour noise
     LEAVES = 16  # shapes per dead-leaves background
 
-    def __init__(self, rate=0.8, photos=True, seed=None, **kwargs):
+    def __init__(self, rate=0.8, photos=True, skin=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate, self.photos = rate, photos
+        self.rate, self.photos, self.skin = rate, photos, skin
         self.generator = keras.random.SeedGenerator(seed)
 
     def _noise(self, x):
@@ -216,6 +220,18 @@ class RandomBackground(layers.Layer):
         tint = keras.random.uniform((m, 1, 1, 3), 0.6, 1.2, seed=g)
         return ops.clip(pieces * tint, 0.0, 1.0)
 
+    def _skin_coloured(self, x, background, mask):
+        """``background`` recoloured to the colour of a hand of the batch (each picture's
+        mean over its ``mask``, the hands shuffled), its texture kept: its brightness
+        relative to its own mean times that colour, times 0.7-1.3."""
+        g = self.generator
+        hands = ops.sum(mask * x, axis=(1, 2)) / (ops.sum(mask, axis=(1, 2)) + 1e-3)  # (m, 3)
+        hands = ops.take(hands, keras.random.shuffle(ops.arange(ops.shape(x)[0]), seed=g), axis=0)
+        luma = ops.mean(background, axis=-1, keepdims=True)
+        texture = luma / (ops.mean(luma, axis=(1, 2, 3), keepdims=True) + 1e-3)
+        colour = hands[:, None, None, :] * _per_image(x, g, 0.7, 1.3)
+        return ops.clip(texture * colour, 0.0, 1.0)
+
     def call(self, x, training=False):
         if not training:
             return x
@@ -231,11 +247,15 @@ class RandomBackground(layers.Layer):
         grey = ops.mean(background, axis=-1, keepdims=True)
         background = grey + _per_image(x, g, 0.3, 1.0) * (background - grey)
         mask = skin_mask(x)
+        if self.skin:
+            skin_like = self._skin_coloured(x, background, mask)
+            background = ops.where(_per_image(x, g, 0, 1) < self.skin, skin_like, background)
         replaced = mask * x + (1 - mask) * background
         return ops.where(_per_image(x, g, 0, 1) < self.rate, replaced, x)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "photos": self.photos}
+        return {**super().get_config(), "rate": self.rate, "photos": self.photos,
+                "skin": self.skin}  # fmt: skip
 
 
 class RandomLighting(layers.Layer):
@@ -347,21 +367,22 @@ class RandomApply(layers.Layer):
 
 
 def camera_augmenter(framing=True, background=True, lighting=True, camera=True, rate=1.0,
-                     seed=0, photos=True, background_rate=0.8):  # fmt: skip
+                     seed=0, photos=True, background_rate=0.8, skin=0.0):  # fmt: skip
     """The distortions the course recommends for SIGNS, as one ``keras.Sequential``
     named ``"camera_augmenter"`` (see the module's docstring); each group can be left
     out, and with ``rate`` < 1 each group changes only that share of the pictures (each
     picture drawn on its own), so that some stay close to the photographs (assignment 5's
-    recipe takes ``rate=0.25``, chosen on its dev signers). ``framing``:
+    recipe takes ``rate=0.25`` and ``skin=0.3``, chosen on its dev signers). ``framing``:
     mirror, zoom from 0.8x nearer to 1.6x further (``RandomZoom`` (-0.2, 0.6)), shift up
     to 15%, rotation up to 30 degrees, edges extended (``fill_mode="nearest"``: the arm
     goes on, the wall too). Then the background, on ``background_rate`` of the pictures
-    whatever ``rate`` is (``photos=False``: no pieces of real photographs among them), the
-    lighting (and saturation, hue), the camera.
+    whatever ``rate`` is (``photos=False``: no pieces of real photographs among them;
+    ``skin``: the share of them recoloured to the colour of a hand), the lighting (and
+    saturation, hue), the camera.
     (m, n_H, n_W, 3) in [0, 1] -> the same; distorts in training only. Every layer draws
     from its own seed (``seed``, ``seed + 1``, ...): layers that share one would draw the
     same numbers, and zoom, shift and turn together."""
-    for name, share in (("rate", rate), ("background_rate", background_rate)):
+    for name, share in (("rate", rate), ("background_rate", background_rate), ("skin", skin)):
         if not 0 <= share <= 1:
             raise ValueError(f"{name} is the share of pictures changed, in [0, 1]; got {share!r}")
     seeds = iter(range(seed, seed + 100))
@@ -374,7 +395,9 @@ def camera_augmenter(framing=True, background=True, lighting=True, camera=True, 
             layers.RandomRotation(30 / 360, fill_mode="nearest", seed=next(seeds)),
         ])  # fmt: skip
     if background:
-        groups.append([RandomBackground(background_rate, photos=photos, seed=next(seeds))])
+        groups.append(
+            [RandomBackground(background_rate, photos=photos, skin=skin, seed=next(seeds))]
+        )
     if lighting:
         groups.append([
             RandomLighting(seed=next(seeds)),

@@ -74,7 +74,7 @@ def test_the_background_share_is_its_own(share):
     assert changed.sum() == (16 if share else 0)
 
 
-@pytest.mark.parametrize("shares", [{"rate": 1.5}, {"background_rate": -0.1}])
+@pytest.mark.parametrize("shares", [{"rate": 1.5}, {"background_rate": -0.1}, {"skin": 2}])
 def test_a_share_outside_zero_to_one_is_refused(shares):
     from course_utils.training import camera_augmenter
 
@@ -143,6 +143,35 @@ def test_random_background_takes_pieces_of_photographs_unless_told_not_to(monkey
 
     assert 10 <= marked(True) <= 30  # three backgrounds in ten, of 64 pictures
     assert marked(False) == 0
+
+
+def _chromaticity(colours):
+    """(..., 3) colours -> (..., 3) each divided by its sum: the hue and saturation, not
+    the brightness."""
+    return colours / colours.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("skin", [0.0, 0.5, 1.0])
+def test_a_share_of_the_backgrounds_takes_the_colour_of_a_hand(skin):
+    """With ``skin`` s, about s of the new walls have the colour of one of the batch's
+    hands (a wall's mean colour, up to brightness, within 0.01 of a hand's); the others
+    keep the colours of their own kinds."""
+    from course_utils.datasets import hand_mask, load_signs
+    from course_utils.training import RandomBackground
+
+    x8 = load_signs().x_test[:64]
+    x = x8 / np.float32(255)
+    mask = hand_mask(x8)
+    hands = _chromaticity((mask[..., None] * x).sum(axis=(1, 2)) / mask.sum(axis=(1, 2))[:, None])
+    keras.utils.set_random_seed(0)
+    layer = RandomBackground(rate=1.0, skin=skin, seed=3)
+    assert RandomBackground.from_config(layer.get_config()).skin == skin
+    out = np.asarray(layer(x, training=True))
+    wall = mask == 0
+    walls = _chromaticity(np.stack([o[w].mean(axis=0) for o, w in zip(out, wall, strict=True)]))
+    nearest = np.abs(walls[:, None] - hands[None]).max(axis=-1).min(axis=1)  # (64,)
+    like_a_hand = int((nearest < 0.01).sum())
+    assert abs(like_a_hand - 64 * skin) <= 12, like_a_hand
 
 
 def test_lighting_and_camera_change_colours_and_sharpness():
