@@ -25,10 +25,17 @@ photographs from seed to seed), and ``gap`` is the dev column minus it, in point
         [--rows none,all,all+average]      # about 3 minutes a row on 2 cores
         [--members 3] [--mirror]           # ensembles of 1, 2, 3; with the mirror image
         [--draws 3]                        # somewhere else: the mean of three draws
+        [--errors build/errors]            # the dev photographs read wrong somewhere else
+
+With ``--errors DIR`` each row's first network also lists the dev photographs it reads
+wrong somewhere else (draw 1), with what changed in each, and draws them in
+``DIR/<row>.png``: each as taken above, somewhere else below, the truth and the answer in
+the title. That is where to look before choosing the next distortion.
 """
 
 import argparse
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -37,12 +44,14 @@ from keras import layers
 from course_utils.datasets import (
     ELSEWHERE_FACTORS,
     as_dataset,
+    elsewhere_changes,
     load_signs,
     normalize,
     somewhere_else,
     train_dev_split,
 )
 from course_utils.models import small_convnet
+from course_utils.plotting import show_images
 from course_utils.training import camera_augmenter, train
 
 GROUPS = ("framing", "background", "lighting", "camera")
@@ -76,6 +85,38 @@ def rows(rate):
     }
 
 
+def show_errors(path, taken, elsewhere, y, answers_taken, answers_elsewhere, changes, cols=16):
+    """Print and draw the photographs read wrong somewhere else: ``taken`` and
+    ``elsewhere`` (m, H, W, 3) in [0, 1], ``y`` (m,) labels, ``answers_*`` (m,) the
+    network's labels, ``changes`` the factors changed in each picture (m sets). Draws the
+    first ``cols`` of them, each as taken above its picture somewhere else."""
+    import matplotlib.pyplot as plt
+
+    wrong = np.flatnonzero(answers_elsewhere != y)
+    walls = sum("background" in changes[i] for i in wrong)
+    print(f"  {len(wrong)} dev photographs read wrong somewhere else, {walls} with a new wall")
+    for i in wrong:
+        changed = "+".join(sorted(changes[i])) or "nothing"
+        print(f"  #{i}: sign {y[i]}, read {answers_taken[i]} as taken and "
+              f"{answers_elsewhere[i]} somewhere else ({changed} changed)")  # fmt: skip
+    shown = wrong[:cols]
+    if not len(shown):
+        return
+    figure = show_images(
+        np.concatenate([taken[shown], elsewhere[shown]]),
+        np.concatenate([y[shown]] * 2),
+        n=2 * len(shown),
+        cols=len(shown),
+        predictions=np.concatenate([answers_taken[shown], answers_elsewhere[shown]]),
+        title=f"{len(wrong)} read wrong somewhere else ({len(shown)} shown): "
+        "as taken above, somewhere else below",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+    print(f"  drawn in {path}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=20)
@@ -97,6 +138,13 @@ def main():
         type=int,
         default=1,
         help="draws of the dev photographs somewhere else (seeds 1..N), averaged",
+    )
+    parser.add_argument(
+        "--errors",
+        type=Path,
+        metavar="DIR",
+        help="list and draw the dev photographs each row's first network reads wrong "
+        "somewhere else (DIR/<row>.png)",
     )
     args = parser.parse_args()
     if args.draws < 1:
@@ -134,6 +182,11 @@ def main():
             members.append({k: (model.predict(x, verbose=0),
                                 model.predict(x[:, :, ::-1], verbose=0) if args.mirror else None)
                             for k, x in dev.items()})  # fmt: skip
+            if args.errors and seed == 0:
+                said = {k: members[0][k][0].argmax(axis=1) for k in ("dev", "elsewhere 1")}
+                show_errors(args.errors / f"{name}.png", dev["dev"], dev["elsewhere 1"], y_dev,
+                            said["dev"], said["elsewhere 1"],
+                            elsewhere_changes(len(y_dev), seed=1))  # fmt: skip
             k = len(members)
             ways = {"": False, " +mirror": True} if args.mirror else {"": False}
             for suffix, mirrored in ways.items():

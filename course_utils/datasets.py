@@ -832,6 +832,21 @@ def _recamera(image, rng):
     return np.asarray(picture.convert("RGB"))
 
 
+def elsewhere_changes(
+    m: int, seed: int = 0, factors=ELSEWHERE_FACTORS, rate: float = ELSEWHERE_RATE
+) -> list[set[str]]:
+    """Which of ``factors`` :func:`somewhere_else` changes in each of ``m`` pictures
+    drawn with the same ``seed`` and ``rate``: a list of ``m`` sets (an empty set: the
+    picture as taken). Each picture draws from ``default_rng([seed, i, 1])``."""
+    changes = []
+    for i in range(m):
+        drawn = np.random.default_rng([seed, i, 1]).random(len(ELSEWHERE_FACTORS)) < rate
+        changes.append(
+            {f for f, on in zip(ELSEWHERE_FACTORS, drawn, strict=True) if on and f in factors}
+        )
+    return changes
+
+
 def somewhere_else(
     x: np.ndarray, seed: int = 0, factors=ELSEWHERE_FACTORS, rate: float = ELSEWHERE_RATE
 ) -> np.ndarray:
@@ -855,8 +870,9 @@ def somewhere_else(
     :data:`ELSEWHERE_RATE`), so that the pictures differ from the school's in one way, in
     several, in all four (``rate ** 4`` of them) or in none (``(1 - rate) ** 4``); with
     ``rate=1`` every picture changes in every factor asked for.
-    Each picture draws which factors change from ``default_rng([seed, i, 1])`` and the
-    changes from ``default_rng([seed, i])``, so the same seed gives the same pictures.
+    Each picture draws which factors change from ``default_rng([seed, i, 1])``
+    (:func:`elsewhere_changes` lists them) and the changes from ``default_rng([seed, i])``,
+    so the same seed gives the same pictures.
     Returns (m, H, W, 3) uint8.
     """
     x = np.asarray(x)
@@ -868,10 +884,9 @@ def somewhere_else(
     photos = _background_photos() if "background" in factors else None
     masks = hand_mask(x)
     out = np.empty_like(x)
-    for i, (image, mask) in enumerate(zip(x, masks, strict=True)):
+    changes = elsewhere_changes(len(x), seed, factors, rate)
+    for i, (image, mask, change) in enumerate(zip(x, masks, changes, strict=True)):
         rng = np.random.default_rng([seed, i])
-        drawn = np.random.default_rng([seed, i, 1]).random(len(ELSEWHERE_FACTORS)) < rate
-        change = {f for f, on in zip(ELSEWHERE_FACTORS, drawn, strict=True) if on and f in factors}
         if "framing" in change:
             image, mask = _reframe(image, mask, rng)
         pixels = image.astype(np.float64)

@@ -531,6 +531,27 @@ def test_somewhere_else_is_seeded_and_changes_each_factor():
     assert np.array_equal(datasets.somewhere_else(x, rate=0), x)
 
 
+def test_elsewhere_changes_names_what_somewhere_else_changed():
+    """A picture listed with no change comes back as taken, and a changed one is listed;
+    with one factor asked for, only listed pictures change, and most of them (a listed
+    factor may draw no change: the wall stays in one picture in five, and a camera may
+    add no blur, noise or JPEG)."""
+    x = datasets.load_signs().x_test[:40]
+    changes = datasets.elsewhere_changes(len(x), seed=2)
+    assert len(changes) == len(x) and all(c <= set(datasets.ELSEWHERE_FACTORS) for c in changes)
+    assert any(changes) and not all(changes)  # some pictures change, some do not
+    unchanged = np.all(datasets.somewhere_else(x, seed=2) == x, axis=(1, 2, 3))
+    assert all(u for c, u in zip(changes, unchanged, strict=True) if not c)
+    assert all(c for c, u in zip(changes, unchanged, strict=True) if not u)
+    for factor in datasets.ELSEWHERE_FACTORS:
+        alone = datasets.somewhere_else(x, seed=2, factors=(factor,))
+        moved = np.any(alone != x, axis=(1, 2, 3))
+        listed = np.array([factor in c for c in datasets.elsewhere_changes(len(x), 2, (factor,))])
+        assert list(listed) == [factor in c for c in changes], factor
+        assert not np.any(moved & ~listed), factor
+        assert moved.sum() >= listed.sum() / 2 > 0, factor
+
+
 def test_the_rate_decides_how_many_pictures_change():
     x = datasets.load_signs().x_test[:60]
     for rate in (0.2, 0.4):
